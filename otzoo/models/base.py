@@ -1,0 +1,107 @@
+"""Plumbing shared by every zoo model: registry, seeds, metrics, global-batch helpers.
+
+Every zoo entry is a `GenerativeModel` subclass in its own file, registered by name::
+
+    @MODELS.register("wgan_gp")
+    class WGANGP(GenerativeModel): ...
+
+Conventions (see ../shared/STYLE.md):
+  * networks are built by `otzoo.networks` and passed in; `build_networks()` builds them
+    explicitly (Keras `fit` would otherwise build the model by calling it on data);
+  * all randomness comes from `self.seed_generator` (a `keras.random.SeedGenerator`
+    owned by the model and checkpointed with it);
+  * under `tf.distribute`, noise is drawn for the *global* batch on every replica (same
+    seed state, so the same draw) and each replica keeps its own slice
+    (`replica_slice`): N replicas then see exactly the noise one device would see;
+  * sliced-Wasserstein / MMD terms are computed on the global batch (`gather_global`,
+    a differentiable all-gather), and each replica's loss is scaled by
+    `1 / num_replicas_in_sync` inside the tape, so the SUM all-reduce of gradients gives
+    exactly the single-device gradient.
+"""
+
+import keras
+import tensorflow as tf
+
+from otzoo.registry import Registry
+
+MODELS = Registry("model")
+
+
+def num_replicas():
+    """Number of replicas in sync of the current strategy (1 outside any strategy)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_id():
+    """This replica's index as an int32 tensor (0 outside any strategy)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context
+        return tf.constant(0, tf.int32)
+    return tf.cast(ctx.replica_id_in_sync_group, tf.int32)
+
+
+def gather_global(x):
+    """Concatenates `x` over replicas along axis 0 (differentiable); identity on 1 device."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return x
+    return ctx.all_gather(x, axis=0)
+
+
+def replica_slice(global_values, local_batch_size):
+    """This replica's rows of a tensor drawn for the global batch."""
+    start = replica_id() * local_batch_size
+    return global_values[start:start + local_batch_size]
+
+
+class GenerativeModel(keras.Model):
+    """Base class: latent prior, seed generator, metric trackers.
+
+    Args:
+      latent_dim: dimension of the latent space (generator input / code size).
+      seed: integer seed of the model-owned `keras.random.SeedGenerator`.
+    """
+
+    metric_names = ()  # stable snake_case metric keys, set by each subclass
+
+    def __init__(self, latent_dim, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if int(latent_dim) < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
+        self.latent_dim = int(latent_dim)
+        self.seed = int(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed, name="seed_generator")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def update_metrics(self, values):
+        """Updates the trackers from a {name: scalar} dict and returns their results."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # -- the latent prior ------------------------------------------------------------
+    def sample_prior(self, n):
+        """Draws n latent codes from the prior p(z) (standard normal unless overridden)."""
+        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+    def local_prior_sample(self, local_batch_size):
+        """This replica's slice of a prior draw for the global batch (see module doc)."""
+        z = self.sample_prior(local_batch_size * num_replicas())
+        return replica_slice(z, local_batch_size)
+
+    # -- the public generative API ---------------------------------------------------
+    def sample(self, z):
+        """Maps latent codes z [n, latent_dim] to data space."""
+        raise NotImplementedError
+
+    def build_networks(self, data_shape):
+        """Builds every sub-network explicitly for data of shape `data_shape` (no batch)."""
+        raise NotImplementedError
+
+    def build_optimizers(self):
+        """Builds every optimizer the model owns (call inside the strategy scope)."""
+        raise NotImplementedError
