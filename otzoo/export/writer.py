@@ -1,0 +1,183 @@
+"""Writes a trained model as a TF Serving-ready SavedModel version, atomically.
+
+Layout (what TF Serving's file-system source watches)::
+
+    <export_root>/models.config                     every exported model, for TF Serving
+    <export_root>/<name>/<version>/saved_model.pb   integer versions, newest wins
+    <export_root>/<name>/<version>/variables/
+    <export_root>/<name>/<version>/assets.extra/tf_serving_warmup_requests
+    <export_root>/<name>/<version>/MODEL_CARD.md, model_card.json
+
+A version is written to a hidden temporary directory beside its final place and then
+renamed (an atomic `rename(2)` on one file system), so a watching server never loads a
+half-written version. Hidden and non-integer directories are ignored by TF Serving.
+"""
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+from otzoo.export.signatures import ServingModule, is_autoencoder
+
+WARMUP_PATH = os.path.join("assets.extra", "tf_serving_warmup_requests")
+
+
+def existing_versions(model_dir):
+    """Integer version directories under `model_dir`, sorted."""
+    if not os.path.isdir(model_dir):
+        return []
+    return sorted(int(d) for d in os.listdir(model_dir) if re.fullmatch(r"\d+", d))
+
+
+def _warmup_requests(name, module):
+    """PredictRequests for every signature, with small valid inputs."""
+    from tensorflow_serving.apis import predict_pb2
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((2, module.latent_dim)).astype(np.float32)
+    images = rng.uniform(0, 1, (2, *module.data_shape)).astype(np.float32)
+    inputs = {
+        "sample": {"z": z},
+        "sample_n": {"num_samples": np.int32(2), "seed": np.int64(0)},
+        "encode": {"images": images},
+        "decode": {"z": z},
+        "reconstruct": {"images": images},
+    }
+    requests = []
+    for signature in module.signatures():
+        if signature == "serving_default":
+            continue
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = name
+        request.model_spec.signature_name = signature
+        for key, value in inputs[signature].items():
+            request.inputs[key].CopyFrom(tf.make_tensor_proto(value))
+        requests.append(request)
+    return requests
+
+
+def write_warmup_records(path, name, module):
+    """TF Serving warmup file: a TFRecord of `PredictionLog`s, one per signature."""
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tf.io.TFRecordWriter(path) as writer:
+        for request in _warmup_requests(name, module):
+            log = prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(request=request))
+            writer.write(log.SerializeToString())
+
+
+def git_commit():
+    """The current git commit of the source tree, or "unknown"."""
+    root = os.environ.get("BUILD_WORKSPACE_DIRECTORY") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        out = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def model_card(name, version, config, module, summary, metrics=None, command=None):
+    """The model card as a dict (written as JSON and Markdown)."""
+    return {
+        "name": name,
+        "version": version,
+        "model": config.model,
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+        "git_commit": git_commit(),
+        "command": command,
+        "data": {"name": config.data.name, "shape": list(module.data_shape),
+                 "value_range": list(config.data.options.get("value_range", (0, 1)))},
+        "latent_dim": module.latent_dim,
+        "signatures": sorted(module.signatures()),
+        "max_samples_per_request": module.max_samples,
+        "training": summary or {},
+        "metrics": metrics or {},
+        "config": json.loads(config.to_json_best_effort()),
+    }
+
+
+def _card_markdown(card):
+    rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(card["metrics"].items()))
+    training = card["training"]
+    return f"""# {card['name']} (version {card['version']})
+
+Model: `{card['model']}`, trained on `{card['data']['name']}` {tuple(card['data']['shape'])}.
+Pixel values: {tuple(card['data']['value_range'])} (inputs outside are not clipped).
+Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'])}.
+`sample_n` refuses more than {card['max_samples_per_request']} samples per request.
+
+Training: {training.get('steps', '?')} steps, {training.get('wall_time_s', '?')} s wall time.
+Command: `{card['command']}`
+Git commit: `{card['git_commit']}`. Exported {card['exported_at']}.
+
+| metric | value |
+|---|---|
+{rows or '| (none) | |'}
+
+The full config is in `model_card.json`.
+"""
+
+
+def write_models_config(export_root, base_path="/models"):
+    """TF Serving `models.config` listing every model directory under `export_root`.
+
+    `base_path` is where `export_root` is mounted for the server (TF Serving needs
+    absolute paths), e.g. `docker run -v $PWD/exported:/models tensorflow/serving`.
+    """
+    names = sorted(d for d in os.listdir(export_root)
+                   if existing_versions(os.path.join(export_root, d)))
+    entries = "".join(
+        f'  config {{\n    name: "{n}"\n    base_path: "{base_path}/{n}"\n'
+        f'    model_platform: "tensorflow"\n  }}\n' for n in names)
+    path = os.path.join(export_root, "models.config")
+    with open(path + ".tmp", "w") as f:
+        f.write(f"model_config_list {{\n{entries}}}\n")
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def export_model(model, config, export_root, name=None, version=None, summary=None,
+                 metrics=None, command=None, max_samples=None, data_shape=None):
+    """Writes `<export_root>/<name>/<version>/` atomically; returns its path.
+
+    `version` defaults to one more than the newest existing version (1 for the first).
+    """
+    name = name or config.model
+    model_dir = os.path.join(os.path.abspath(export_root), name)
+    os.makedirs(model_dir, exist_ok=True)
+    if version is None:
+        version = (existing_versions(model_dir) or [0])[-1] + 1
+    final = os.path.join(model_dir, str(int(version)))
+    if os.path.exists(final):
+        raise FileExistsError(f"{final} exists; versions are immutable, pick another")
+
+    module = ServingModule(model, data_shape or tuple(config.data.shape),
+                           **({"max_samples": max_samples} if max_samples else {}))
+    staging = tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir)
+    try:
+        tf.saved_model.save(module, staging, signatures=module.signatures())
+        write_warmup_records(os.path.join(staging, WARMUP_PATH), name, module)
+        card = model_card(name, int(version), config, module, summary, metrics, command)
+        with open(os.path.join(staging, "model_card.json"), "w") as f:
+            json.dump(card, f, indent=2, sort_keys=True)
+        with open(os.path.join(staging, "MODEL_CARD.md"), "w") as f:
+            f.write(_card_markdown(card))
+        os.chmod(staging, 0o755)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    write_models_config(os.path.abspath(export_root))
+    return final

@@ -1,0 +1,179 @@
+"""The training library behind `//otzoo:train`: data, model, checkpoints, fit, export.
+
+`train(config, workdir, ...)` is deterministic given `config.seed`, resumable, and
+safe to kill at any time:
+
+* a checkpoint (model weights, every optimizer with its iteration counter, the model's
+  seed-generator state and the step counter) is written every `config.steps_per_epoch`
+  steps and at the end, by a `tf.train.CheckpointManager` in `<workdir>/checkpoints`;
+* started again with the same command, it restores the latest checkpoint and skips the
+  batches already consumed (the input pipeline is a deterministic function of the seed),
+  so a run killed with SIGKILL ends with the same weights as an uninterrupted one
+  (bit-for-bit with `deterministic_ops`);
+* a NaN or Inf in any logged loss stops the run with a `NonFiniteLossError` naming the
+  step and the metric, before anything non-finite is checkpointed.
+"""
+
+import json
+import os
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import otzoo.data
+from otzoo.training import callbacks as otzoo_callbacks
+from otzoo.training.build import build_model
+from otzoo.training.strategies import is_chief
+
+
+def _steps_per_epoch(config, total_steps):
+    per_epoch = min(int(config.steps_per_epoch), total_steps)
+    if total_steps % per_epoch:
+        raise ValueError(
+            f"steps ({total_steps}) must be a multiple of steps_per_epoch ({per_epoch}), "
+            "the checkpoint interval; change one of them")
+    return per_epoch
+
+
+def _input_pipeline(config, strategy, model, skip_steps):
+    """The training dataset, positioned after the `skip_steps` steps already trained."""
+    batches_per_step = int(getattr(model, "real_batches_per_step", 1))
+    dataset = otzoo.data.load(config.data.name, split="train", **config.data.options)
+    return otzoo.data.make_input_pipeline(
+        dataset,
+        global_batch_size=config.batch_size * batches_per_step,
+        strategy=strategy,
+        seed=config.seed,
+        skip_batches=skip_steps,
+    )
+
+
+def _eval_images(config, count=32):
+    """A fixed batch of test images for reconstruction grids (None for 2-D toys)."""
+    dataset = otzoo.data.load(config.data.name, split="test", **config.data.options)
+    batch = next(iter(dataset.batch(count).take(1)))
+    batch = batch[0] if isinstance(batch, (tuple, list)) else batch
+    batch = np.asarray(batch)
+    return batch if batch.ndim == 4 else None
+
+
+def write_config(config, workdir):
+    """Writes the resolved config (after overrides) to `<workdir>/config.json`."""
+    path = os.path.join(workdir, "config.json")
+    with open(path, "w") as f:
+        f.write(config.to_json_best_effort(indent=2, sort_keys=True))
+    return path
+
+
+def build_compiled_model(config, strategy, data_shape):
+    """Model with built networks and optimizers, inside the strategy's scope."""
+    with strategy.scope():
+        model = build_model(config)
+        model.build_networks(data_shape)
+        model.compile(**dict(config.get("compile", {})))
+        model.build_optimizers()
+    return model
+
+
+def make_checkpoint(model, step):
+    """A `tf.train.Checkpoint` of everything a resume needs."""
+    return tf.train.Checkpoint(model=model, step=step, **model.optimizers_by_name)
+
+
+def train(config, workdir, strategy, steps=None, verbose="auto"):
+    """Trains `config` in `workdir` (resuming if it holds a checkpoint); returns the model.
+
+    Args:
+      config: a zoo `ConfigDict` (see zoo_configs/).
+      workdir: directory for checkpoints, TensorBoard logs, sample grids, the config.
+      strategy: a `tf.distribute.Strategy`.
+      steps: total training steps (overrides `config.steps`).
+      verbose: "auto" (progress bar on a terminal, one line per epoch otherwise), 0, 1, 2.
+
+    Returns:
+      (model, summary) where summary has the steps, wall time and final metrics.
+    """
+    total_steps = int(steps or config.steps)
+    if total_steps < 1:
+        raise ValueError(f"steps must be >= 1, got {total_steps}")
+    per_epoch = _steps_per_epoch(config, total_steps)
+    chief = is_chief(strategy)
+    os.makedirs(workdir, exist_ok=True)
+    if chief:
+        write_config(config, workdir)
+    if config.get("deterministic_ops", False):
+        tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(config.seed)
+
+    data_shape = tuple(config.data.shape)
+    model = build_compiled_model(config, strategy, data_shape)
+
+    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
+    checkpoint = make_checkpoint(model, step)
+    checkpoint_dir = os.path.join(workdir, "checkpoints")
+    if not chief:  # other workers write where nobody reads
+        checkpoint_dir = os.path.join(workdir, "tmp_worker", str(strategy.cluster_resolver.task_id))
+    manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        print(f"otzoo: resumed from {manager.latest_checkpoint} at step {int(step.numpy())}",
+              flush=True)
+    start_step = int(step.numpy())
+    if start_step % per_epoch:
+        raise ValueError(f"checkpoint at step {start_step} is not on an epoch boundary of "
+                         f"{per_epoch} steps; keep steps_per_epoch as in the first run")
+
+    summary = {"steps": total_steps, "resumed_from_step": start_step}
+    if start_step >= total_steps:
+        print(f"otzoo: already trained {start_step} >= {total_steps} steps", flush=True)
+        summary["wall_time_s"] = 0.0
+        return model, summary
+
+    dataset = _input_pipeline(config, strategy, model, start_step)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
+    callbacks = [
+        otzoo_callbacks.NonFiniteGuard(start_step, per_epoch, manager),
+        otzoo_callbacks.CheckpointEveryEpoch(manager, step, per_epoch),
+    ]
+    if chief:
+        callbacks += [
+            keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"),
+                                        update_freq="epoch"),
+            otzoo_callbacks.SampleGrid(
+                workdir, tuple(config.data.options.get("value_range", (0, 1))),
+                eval_images=_eval_images(config) if len(data_shape) == 3 else None,
+                summary_dir=os.path.join(workdir, "tensorboard", "images"),
+                enabled=config.get("sample_grids", True)),
+        ]
+    started = time.time()
+    history = model.fit(
+        dataset,
+        epochs=total_steps // per_epoch,
+        initial_epoch=start_step // per_epoch,
+        steps_per_epoch=per_epoch,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    summary["wall_time_s"] = round(time.time() - started, 2)
+    summary["final_metrics"] = {k: float(v[-1]) for k, v in history.history.items()}
+    if chief:
+        with open(os.path.join(workdir, "train_summary.json"), "w") as f:
+            json.dump(summary, f, indent=2, sort_keys=True)
+    return model, summary
+
+
+def restore_latest(config, workdir, strategy=None):
+    """Rebuilds the model of `config` and restores the latest checkpoint of `workdir`."""
+    strategy = strategy or tf.distribute.get_strategy()
+    model = build_compiled_model(config, strategy, tuple(config.data.shape))
+    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
+    checkpoint = make_checkpoint(model, step)
+    latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+    if latest is None:
+        raise FileNotFoundError(f"no checkpoint in {os.path.join(workdir, 'checkpoints')}")
+    checkpoint.restore(latest).expect_partial()
+    return model, int(step.numpy())
