@@ -88,6 +88,13 @@ class GenerativeModel(keras.Model):
         """Draws n latent codes from the prior p(z) (standard normal unless overridden)."""
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
+    def sample_prior_stateless(self, n, seed):
+        """Draws n prior codes from a stateless seed (shape [2] int); used by exports.
+
+        Subclasses with another prior override this together with `sample_prior`.
+        """
+        return tf.random.stateless_normal((n, self.latent_dim), seed=seed)
+
     def local_prior_sample(self, local_batch_size):
         """This replica's slice of a prior draw for the global batch (see module doc)."""
         z = self.sample_prior(local_batch_size * num_replicas())

@@ -2,6 +2,7 @@
 
 import math
 import os
+import signal
 
 import keras
 import numpy as np
@@ -105,3 +106,26 @@ class SampleGrid(keras.callbacks.Callback):
                     tf.summary.image(name, grid[None], step=step)
         if self.writer is not None:
             self.writer.flush()
+
+
+class SigkillAtStep(keras.callbacks.Callback):
+    """Fault injection for the resume tests: SIGKILLs this process after a given step.
+
+    Enabled only by the environment variable `OTZOO_FAULT_SIGKILL_AT_STEP`; the kill
+    lands mid-epoch, between checkpoints, like a crash or an OOM kill would.
+    """
+
+    ENV = "OTZOO_FAULT_SIGKILL_AT_STEP"
+
+    def __init__(self, steps_per_epoch):
+        super().__init__()
+        self.steps_per_epoch = steps_per_epoch
+        self.kill_at = int(os.environ.get(self.ENV, "0") or 0)
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.kill_at and self._epoch * self.steps_per_epoch + batch + 1 == self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)

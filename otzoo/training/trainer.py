@@ -139,6 +139,8 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
         otzoo_callbacks.NonFiniteGuard(start_step, per_epoch, manager),
         otzoo_callbacks.CheckpointEveryEpoch(manager, step, per_epoch),
     ]
+    if os.environ.get(otzoo_callbacks.SigkillAtStep.ENV):
+        callbacks.append(otzoo_callbacks.SigkillAtStep(per_epoch))
     if chief:
         callbacks += [
             keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"),

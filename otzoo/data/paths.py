@@ -1,0 +1,45 @@
+"""Where the data layer reads and writes: user paths and the TFDS data directory.
+
+`bazel run` starts a binary inside its runfiles tree, so a relative path given by the user
+(`--config.data.data_dir=my_images`) is resolved against `BUILD_WORKING_DIRECTORY`, the
+directory the user ran Bazel from, when Bazel sets it; otherwise against the current
+directory. `~` is expanded.
+
+The TFDS data directory (where `tfds` builders write their prepared TFRecords) is, in
+order: the explicit argument, `$OTZOO_TFDS_DATA_DIR`, `$TFDS_DATA_DIR` (TFDS's own
+variable), `~/tensorflow_datasets` (TFDS's default). Tests pass a directory under
+`TEST_TMPDIR`.
+"""
+
+import os
+
+#: Debian's `dataset-fashion-mnist` package installs the four idx files here.
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def resolve_path(path):
+    """Returns `path` expanded (`~`) and made absolute (see the module docstring).
+
+    Args:
+      path: str or os.PathLike.
+
+    Returns:
+      An absolute path (str).
+    """
+    path = os.path.expanduser(os.fspath(path))
+    if not os.path.isabs(path):
+        base = os.environ.get("BUILD_WORKING_DIRECTORY") or os.getcwd()
+        path = os.path.join(base, path)
+    return os.path.normpath(path)
+
+
+def default_tfds_data_dir(tfds_data_dir=None):
+    """Returns the directory for prepared TFDS datasets (see the module docstring)."""
+    for candidate in (
+            tfds_data_dir,
+            os.environ.get("OTZOO_TFDS_DATA_DIR"),
+            os.environ.get("TFDS_DATA_DIR"),
+    ):
+        if candidate:
+            return resolve_path(candidate)
+    return os.path.join(os.path.expanduser("~"), "tensorflow_datasets")

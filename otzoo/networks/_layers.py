@@ -1,0 +1,28 @@
+"""Small shared pieces of the network builders: normalization layers by name."""
+
+import keras
+
+NORMALIZATIONS = (None, "batch", "layer")
+
+
+def check_normalization(normalization):
+    """Raises ValueError unless `normalization` is one of None, "batch", "layer"."""
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+                f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+
+
+def normalization_layer(normalization, name):
+    """A fresh normalization layer, or None for `normalization=None`."""
+    if normalization == "batch":
+        return keras.layers.BatchNormalization(name=name)
+    if normalization == "layer":
+        # Per-sample statistics: safe inside a WGAN-GP critic (no coupling across the batch).
+        return keras.layers.LayerNormalization(name=name)
+    return None
+
+
+def check_positive_int(value, what):
+    if int(value) != value or int(value) < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)

@@ -1,0 +1,73 @@
+"""Export is atomic, versioned, and writes models.config, warmup records, a model card."""
+
+import json
+import os
+
+import pytest
+
+from otzoo import export
+from otzoo.export import writer
+from otzoo.training import strategies, trainer
+from tests.training import common
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    config = common.smoke_config("swgan")
+    work = tmp_path_factory.mktemp("work")
+    model, summary = trainer.train(config, str(work), strategies.make_strategy("one_device"),
+                                   verbose=0)
+    return model, config, summary
+
+
+def test_versions_increment_and_models_config_lists_models(trained, tmp_path):
+    model, config, summary = trained
+    first = export.export_model(model, config, str(tmp_path), summary=summary)
+    second = export.export_model(model, config, str(tmp_path), summary=summary)
+    assert first.endswith(os.path.join("swgan", "1"))
+    assert second.endswith(os.path.join("swgan", "2"))
+    export.export_model(model, config, str(tmp_path), name="other", summary=summary)
+    text = (tmp_path / "models.config").read_text()
+    assert 'name: "swgan"' in text and 'base_path: "/models/swgan"' in text
+    assert 'name: "other"' in text
+    card = json.loads((tmp_path / "swgan" / "1" / "model_card.json").read_text())
+    assert card["model"] == "swgan" and card["training"]["steps"] == summary["steps"]
+    assert (tmp_path / "swgan" / "1" / "MODEL_CARD.md").exists()
+    assert (tmp_path / "swgan" / "1" / export.WARMUP_PATH).stat().st_size > 0
+    with pytest.raises(FileExistsError):
+        export.export_model(model, config, str(tmp_path), version=1)
+
+
+def test_failed_export_leaves_no_version_and_no_temp(trained, tmp_path, monkeypatch):
+    model, config, summary = trained
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writer, "write_warmup_records", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        export.export_model(model, config, str(tmp_path), summary=summary)
+    assert os.listdir(tmp_path / "swgan") == []  # no version, no hidden staging dir
+
+
+def test_version_appears_complete_in_one_rename(trained, tmp_path, monkeypatch):
+    """While the SavedModel is written, no integer version directory exists yet."""
+    model, config, summary = trained
+    seen = []
+    original = writer.write_warmup_records
+
+    def spy(path, *args, **kwargs):
+        seen.append(writer.existing_versions(str(tmp_path / "swgan")))
+        staging = os.path.dirname(os.path.dirname(path))
+        assert os.path.basename(staging).startswith(".tmp-")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "write_warmup_records", spy)
+    export.export_model(model, config, str(tmp_path), summary=summary)
+    assert seen == [[]]
+    assert writer.existing_versions(str(tmp_path / "swgan")) == [1]
+
+
+if __name__ == "__main__":
+    import sys
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"] + sys.argv[1:]))

@@ -1,0 +1,54 @@
+"""The command line: bad model names, config overrides, the resolved config."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import zoo_configs
+
+
+def _cli(*args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run([sys.executable, "-m", "otzoo.train", *args], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_unknown_model_names_the_valid_ones_and_exits_2():
+    proc = _cli("--model=nope")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "nope" in lines[0]
+    for name in zoo_configs.available():
+        assert name in lines[0]
+
+
+def test_missing_model_exits_2():
+    proc = _cli()
+    assert proc.returncode == 2 and "valid models" in proc.stderr
+
+
+def test_unknown_config_key_is_rejected(tmp_path):
+    proc = _cli("--model=swgan", "--variant=smoke", f"--workdir={tmp_path}",
+                "--config.no_such_key=1")
+    assert proc.returncode != 0
+    assert "no_such_key" in proc.stderr
+
+
+def test_override_is_applied_and_resolved_config_written(tmp_path):
+    proc = _cli("--model=swgan", "--variant=smoke", f"--workdir={tmp_path / 'w'}",
+                "--export_dir", str(tmp_path / "exp"), "--config.batch_size=16",
+                "--steps=2", "--config.steps_per_epoch=2", "--verbose=2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    config = json.loads((tmp_path / "w" / "config.json").read_text())
+    assert config["batch_size"] == 16 and config["model"] == "swgan"
+    assert (tmp_path / "exp" / "swgan" / "1" / "saved_model.pb").exists()
+    assert (tmp_path / "exp" / "models.config").exists()
+    assert (tmp_path / "w" / "samples.png").exists()
+
+
+if __name__ == "__main__":
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"] + sys.argv[1:]))
