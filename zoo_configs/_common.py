@@ -1,0 +1,73 @@
+"""Fields every zoo config shares; each `zoo_configs/<name>.py` fills in its model.
+
+Schema (every field can be overridden with `--config.<key>=<value>`):
+
+  model            registry key of the trainer (`otzoo.models.MODELS`), = file stem
+  seed             seeds the model's SeedGenerator, the data shuffle, Keras
+  data.name        `otzoo.data.load` name; data.shape the example shape
+  data.options     options of `otzoo.data.load` (value_range, data_dir, ...)
+  batch_size       global batch size (split across replicas)
+  steps            total training steps (one generator step for the GAN family)
+  steps_per_epoch  checkpoint / log / sample-grid interval, in steps
+  networks.<role>  {builder: an `otzoo.networks` function, kwargs: its arguments}
+  model_kwargs     the model's hyperparameters (constructor keyword arguments)
+  compile          optimizer overrides, e.g. generator_optimizer={...} (paper defaults)
+  export           max_samples: cap of the `sample_n` signature
+"""
+
+import ml_collections
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
+    """The shared skeleton, training on Fashion-MNIST (the embedded default dataset)."""
+    config = ml_collections.ConfigDict()
+    config.model = model
+    config.seed = 0
+    config.data = ml_collections.ConfigDict({
+        "name": "fashion_mnist",
+        "shape": IMAGE_SHAPE,
+        "options": {"value_range": tuple(float(v) for v in value_range)},
+    })
+    config.batch_size = batch_size
+    config.steps = steps
+    config.steps_per_epoch = steps_per_epoch
+    config.networks = ml_collections.ConfigDict()
+    config.model_kwargs = ml_collections.ConfigDict()
+    config.compile = ml_collections.ConfigDict()
+    config.export = ml_collections.ConfigDict({"max_samples": 4096})
+    config.deterministic_ops = False
+    config.sample_grids = True
+    return config
+
+
+def network(builder, **kwargs):
+    return ml_collections.ConfigDict({"builder": builder, "kwargs": kwargs})
+
+
+def smoke(config, base_filters=4):
+    """Shrinks a config to a test that trains and exports in seconds.
+
+    Same data, shapes and code paths; tiny networks, batch 8, 2 steps. Models with several
+    real batches per step and warm-up schedules are shortened by their own configs.
+    """
+    config.batch_size = 8
+    config.steps = 2
+    config.steps_per_epoch = 2
+    for spec in config.networks.values():
+        if "base_filters" in spec.kwargs:
+            spec.kwargs.base_filters = base_filters
+        if "hidden_units" in spec.kwargs:
+            spec.kwargs.hidden_units = (16,)
+    if "num_projections" in config.model_kwargs:
+        config.model_kwargs.num_projections = 16
+    return config
+
+
+def select(config, arg):
+    """Applies the variant named by the `get_config` argument (None or "smoke")."""
+    variants = {None: lambda c: c, "": lambda c: c, "default": lambda c: c, "smoke": smoke}
+    if arg not in variants:
+        raise ValueError(f"unknown config variant {arg!r}; known: default, smoke")
+    return variants[arg](config)

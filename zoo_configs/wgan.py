@@ -1,0 +1,31 @@
+r"""WGAN with weight clipping (Arjovsky et al. 2017), the paper's defaults.
+
+RMSProp(5e-5), clip 0.01, n_critic = 5 (100 for the first 25 generator steps and every
+500th), batch 64. `steps` counts generator steps. DCGAN-style networks sized for a
+2-core CPU, no batch norm in the critic.
+
+    bazel run //otzoo:train -- --model=wgan
+"""
+
+from zoo_configs import _common
+
+LATENT_DIM = 32
+
+
+def get_config(arg=None):
+    config = _common.base_config("wgan", value_range=(-1, 1), steps=1500)
+    config.networks.generator = _common.network(
+        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.IMAGE_SHAPE,
+        base_filters=32, output_activation="tanh")
+    config.networks.critic = _common.network(
+        "conv_encoder", image_shape=_common.IMAGE_SHAPE, output_dim=1, base_filters=32)
+    config.model_kwargs.latent_dim = LATENT_DIM
+    config.model_kwargs.clip_value = 0.01
+    config.model_kwargs.critic_steps = 5
+    config.model_kwargs.warmup_critic_steps = 100
+    config.model_kwargs.warmup_generator_steps = 25
+    config.model_kwargs.warmup_every = 500
+    config = _common.select(config, arg)
+    if arg == "smoke":
+        config.model_kwargs.warmup_critic_steps = 2
+    return config
