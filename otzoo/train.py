@@ -59,7 +59,8 @@ def _select_config(argv):
         print(f"{what}; valid models: {', '.join(valid)}", file=sys.stderr)
         sys.exit(2)
     path = zoo_configs.config_path(model) + (f":{variant}" if variant else "")
-    return argv + [f"--config={path}"]
+    # config_flags registers the --config.<key> overrides when it parses --config: first.
+    return [argv[0], f"--config={path}"] + argv[1:]
 
 
 def main(argv):
