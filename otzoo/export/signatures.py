@@ -16,6 +16,8 @@ passed through unchanged, not clipped. `sample_n` refuses more than `max_samples
 samples with an InvalidArgument error before allocating anything.
 """
 
+import types
+
 import tensorflow as tf
 
 DEFAULT_MAX_SAMPLES = 4096
@@ -30,7 +32,12 @@ class ServingModule(tf.Module):
 
     def __init__(self, model, data_shape, max_samples=DEFAULT_MAX_SAMPLES):
         super().__init__(name="otzoo_serving")
-        self.model = model
+        # The Keras model itself is not tracked (that would save its optimizers and a
+        # second copy of every variable, which TF1-style session loaders, as used by
+        # TF Serving, fail to initialise); only the weights it computes with are.
+        self._untracked = types.SimpleNamespace(model=model)
+        self.model_variables = [v.value if hasattr(v, "value") else v
+                                for v in model.variables]
         self.latent_dim = int(model.latent_dim)
         self.data_shape = tuple(int(s) for s in data_shape)
         self.max_samples = int(max_samples)
@@ -46,6 +53,10 @@ class ServingModule(tf.Module):
             self.encode = tf.function(self._encode, input_signature=[images_spec])
             self.decode = tf.function(self._decode, input_signature=[z_spec])
             self.reconstruct = tf.function(self._reconstruct, input_signature=[images_spec])
+
+    @property
+    def model(self):
+        return self._untracked.model
 
     def _sample(self, z):
         return {"images": self.model.sample(z)}

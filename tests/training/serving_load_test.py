@@ -38,7 +38,9 @@ inputs = np.load(inputs_path)
 results = {}
 with tf.compat.v1.Session(graph=tf.Graph()) as sess:
     meta = tf.compat.v1.saved_model.loader.load(sess, ["serve"], export_dir)
-    for name, sig in meta.signature_def.items():
+    signatures = {k: v for k, v in meta.signature_def.items()
+                  if k != "__saved_model_init_op"}  # TF's variable-initialisation entry
+    for name, sig in signatures.items():
         assert sig.method_name == "tensorflow/serving/predict", sig.method_name
         feed = {sig.inputs[k].name: inputs[f"{name}/{k}"] for k in sig.inputs}
         fetches = {k: sig.outputs[k].name for k in sig.outputs}
@@ -63,7 +65,7 @@ with tf.compat.v1.Session(graph=tf.Graph()) as sess:
     except tf.errors.InvalidArgumentError as e:
         assert "cap" in str(e), e
 np.savez(out_path, **results)
-print(json.dumps({"signatures": sorted(meta.signature_def), "warmups": warmups}))
+print(json.dumps({"signatures": sorted(signatures), "warmups": warmups}))
 """
 
 
