@@ -78,9 +78,23 @@ def build_compiled_model(config, strategy, data_shape):
     return model
 
 
+def _tf_variables(variables):
+    return [v.value if hasattr(v, "value") else v for v in variables]
+
+
 def make_checkpoint(model, step):
-    """A `tf.train.Checkpoint` of everything a resume needs."""
-    return tf.train.Checkpoint(model=model, step=step, **model.optimizers_by_name)
+    """A `tf.train.Checkpoint` of everything a resume needs.
+
+    Variables are listed explicitly, by position: `model.variables` (every network's
+    weights, batch-norm statistics and the seed-generator state) and each optimizer's
+    variables (iteration counter, learning rate, slots). Keras 3 objects are only
+    partially visible to `tf.train.Checkpoint`'s object graph (the seed generator, for
+    one, is not), so the object graph of the model is not relied upon.
+    """
+    optimizers = {name: _tf_variables(opt.variables)
+                  for name, opt in model.optimizers_by_name.items()}
+    return tf.train.Checkpoint(step=step, model_variables=_tf_variables(model.variables),
+                               optimizer_variables=optimizers)
 
 
 def train(config, workdir, strategy, steps=None, verbose="auto"):
