@@ -45,7 +45,29 @@ def gather_global(x):
     ctx = tf.distribute.get_replica_context()
     if ctx is None or ctx.num_replicas_in_sync == 1:
         return x
-    return ctx.all_gather(x, axis=0)
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        gathered = _gather_by_all_reduce(ctx, x)
+    else:
+        gathered = ctx.all_gather(x, axis=0)
+    # all_gather drops the static shape; keep the non-batch dimensions (the OT functions
+    # need a static feature dimension) and the batch size when it is known.
+    batch = None if x.shape[0] is None else x.shape[0] * ctx.num_replicas_in_sync
+    return tf.ensure_shape(gathered, [batch] + x.shape[1:].as_list())
+
+
+def _gather_by_all_reduce(ctx, x):
+    """all_gather as a SUM all-reduce of x placed in its replica's rows of zeros.
+
+    `MultiWorkerMirroredStrategy`'s collective all_gather fails inside `fit`'s traced
+    train step on CPU workers ("destinations can not be empty", TF 2.21); the all-reduce
+    is exact (adding zeros) and differentiable (its gradient is again an all-reduce).
+    Needs equal per-replica batches, which `drop_remainder=True` guarantees.
+    """
+    n, rid = ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+    local = tf.shape(x)[0]
+    zeros = lambda rows: tf.zeros(tf.concat([[rows], tf.shape(x)[1:]], 0), x.dtype)
+    padded = tf.concat([zeros(rid * local), x, zeros((n - 1 - rid) * local)], axis=0)
+    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, padded)
 
 
 def replica_slice(global_values, local_batch_size):

@@ -68,6 +68,20 @@ def write_config(config, workdir):
     return path
 
 
+def _work_around_multi_worker_log_reduction(model, strategy):
+    """Keras 3.15 reduces logged values under MultiWorkerMirroredStrategy with
+    `strategy.reduce("MEAN", v, axis=0)`, which fails on scalars; logging each value as a
+    [1] vector makes that reduction return the scalar cross-replica mean."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return
+    train_step = model.train_step
+
+    def train_step_with_vector_logs(data):
+        return {k: tf.reshape(v, [1]) for k, v in train_step(data).items()}
+
+    model.train_step = train_step_with_vector_logs
+
+
 def build_compiled_model(config, strategy, data_shape):
     """Model with built networks and optimizers, inside the strategy's scope."""
     with strategy.scope():
@@ -75,6 +89,7 @@ def build_compiled_model(config, strategy, data_shape):
         model.build_networks(data_shape)
         model.compile(**dict(config.get("compile", {})))
         model.build_optimizers()
+    _work_around_multi_worker_log_reduction(model, strategy)
     return model
 
 
