@@ -13,7 +13,15 @@ import os
 import shlex
 import sys
 
-from absl import app, flags
+# Run as a script (`bazel run`), Python puts this file's directory, otzoo/, first on
+# sys.path, where the subpackage otzoo/ot would shadow POT's top-level `ot` module.
+if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
+    del sys.path[0]
+
+# TensorFlow's C++ INFO lines (CUDA probing, XLA service) bury the progress output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+from absl import app, flags, logging
 from ml_collections import config_flags
 
 import zoo_configs
@@ -66,6 +74,7 @@ def _select_config(argv):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    logging.set_verbosity(logging.WARNING)  # TF's per-save INFO lines, not our progress
     # Imported here so that --help and bad flags answer before TensorFlow loads.
     from otzoo import export
     from otzoo.training import strategies, trainer
