@@ -68,6 +68,28 @@ def test_version_appears_complete_in_one_rename(trained, tmp_path, monkeypatch):
     assert writer.existing_versions(str(tmp_path / "swgan")) == [1]
 
 
+def test_export_main_exports_latest_checkpoint_of_a_workdir(tmp_path):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), TF_CPP_MIN_LOG_LEVEL="2")
+    work = tmp_path / "work"
+    config = common.smoke_config("swgan")
+    model, _ = trainer.train(config, str(work), strategies.make_strategy("one_device"),
+                             verbose=0)
+    proc = subprocess.run([sys.executable, "-m", "otzoo.export_main", f"--workdir={work}",
+                           f"--export_dir={tmp_path / 'exp'}"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"exported step {config.steps}" in proc.stdout
+    import numpy as np
+    import tensorflow as tf
+    loaded = tf.saved_model.load(str(tmp_path / "exp" / "swgan" / "1"))
+    z = tf.random.stateless_normal((3, model.latent_dim), [1, 2])
+    np.testing.assert_allclose(loaded.signatures["sample"](z=z)["images"], model.sample(z),
+                               rtol=1e-5, atol=1e-6)
+
+
 if __name__ == "__main__":
     import sys
     raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"] + sys.argv[1:]))
