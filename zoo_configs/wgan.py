@@ -1,8 +1,10 @@
 r"""WGAN with weight clipping (Arjovsky et al. 2017), the paper's defaults.
 
 RMSProp(5e-5), clip 0.01, n_critic = 5 (100 for the first 25 generator steps and every
-500th), batch 64. `steps` counts generator steps. DCGAN-style networks sized for a
-2-core CPU, no batch norm in the critic.
+500th), batch 64. `steps` counts train steps of 5 critic updates each; a generator update
+follows only when the schedule says so (every 20th step during the warm-up), so 1500
+steps give about 1000 generator updates. DCGAN-style networks sized for a 2-core CPU,
+no batch norm in the critic.
 
     bazel run //otzoo:train -- --model=wgan
 """
@@ -27,5 +29,5 @@ def get_config(arg=None):
     config.model_kwargs.warmup_every = 500
     config = _common.select(config, arg)
     if arg == "smoke":
-        config.model_kwargs.warmup_critic_steps = 2
+        config.model_kwargs.warmup_critic_steps = 10  # a multiple of the 5 per step
     return config

@@ -15,7 +15,9 @@ def check_normalization(normalization):
 def normalization_layer(normalization, name):
     """A fresh normalization layer, or None for `normalization=None`."""
     if normalization == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        # Synchronized: under tf.distribute the statistics are those of the global batch,
+        # so N replicas normalise exactly as one device would (a no-op on one device).
+        return keras.layers.BatchNormalization(synchronized=True, name=name)
     if normalization == "layer":
         # Per-sample statistics: safe inside a WGAN-GP critic (no coupling across the batch).
         return keras.layers.LayerNormalization(name=name)

@@ -1,0 +1,483 @@
+"""Plumbing shared by the autoencoder family: `vae`, `wae_gan`, `wae_mmd`, `swae`.
+
+Not a zoo entry itself. It holds what the four models share, so that each model file
+reads like its paper's algorithm box:
+
+  * `reconstruction_cost`: the cost c(x, x̂) of the WAE family, per example;
+  * `Autoencoder`: an encoder / decoder pair with `encode`, `decode`, `sample`, `call`,
+    Gaussian (stochastic) or deterministic encoders, the latent prior
+    (`otzoo.models.priors`), explicit building, optimizers built in `compile`;
+  * `GlobalPenaltyAutoencoder`: the train step of WAE-MMD and SWAE,
+
+        min_{Q, G}  1/n sum_i c(x_i, G(z̃_i)) + lambda D(Q_Z, P_Z),   z̃_i ~ Q(Z | x_i),
+
+    where the latent divergence D (MMD², SW) is estimated on the *global* batch.
+
+Distribution (see `otzoo.models.base`): encoder noise and prior draws are drawn for the
+global batch from the model's seed generator (identical on every replica) and sliced;
+the codes of all replicas are gathered (`gather_global`) before the latent divergence,
+and every replica's loss is scaled by 1 / num_replicas inside the tape, so the summed
+gradients equal the single-device gradient on the same global batch.
+
+Reduction convention of the reconstruction term (documented once, used everywhere):
+the cost of one example is reduced over its coordinates ("sum": the paper's
+c(x, y) = ||x - y||², or "mean": the per-coordinate average the SWAE code uses), then
+averaged over the batch.
+"""
+
+import keras
+import tensorflow as tf
+
+from otzoo.models.base import (GenerativeModel, gather_global, num_replicas,
+                               replica_slice)
+from otzoo.models.priors import get_prior, seed_from_generator
+
+COSTS = ("l2sq", "l1", "bce")
+REDUCTIONS = ("sum", "mean")
+
+
+def parse_cost(cost):
+    """Validates a cost spec: one of COSTS or a "+"-joined sum ("bce+l1"); returns a tuple."""
+    if not isinstance(cost, str) or not cost:
+        raise ValueError(f"reconstruction cost must be a string among {COSTS} or a "
+                         f"'+'-joined sum of them (e.g. 'bce+l1'), got {cost!r}")
+    terms = tuple(t.strip().lower() for t in cost.split("+"))
+    for term in terms:
+        if term not in COSTS:
+            raise ValueError(f"unknown reconstruction cost {term!r} in {cost!r}; known: "
+                             f"{', '.join(COSTS)} (sums like 'bce+l1' are allowed)")
+    return terms
+
+
+def check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reconstruction_reduction must be one of {REDUCTIONS}, got "
+                         f"{reduction!r}")
+    return reduction
+
+
+def check_probability_output(decoder):
+    """Raises ValueError if the decoder visibly does not output probabilities (BCE)."""
+    last = decoder.layers[-1] if getattr(decoder, "layers", None) else None
+    activation = getattr(last, "activation", None)
+    if activation is None:
+        return  # not a layer with an activation (e.g. a custom head): cannot tell
+    name = getattr(activation, "__name__", str(activation))
+    if name != "sigmoid":
+        raise ValueError(f"the 'bce' reconstruction cost needs a decoder with outputs in "
+                         f"[0, 1] (a final sigmoid) and data in [0, 1]; the decoder's last "
+                         f"layer has activation {name!r}. Build the decoder with "
+                         "output_activation='sigmoid' or choose reconstruction='l2sq'/'l1'")
+
+
+def reconstruction_cost(x, x_hat, cost="l2sq", reduction="sum"):
+    """Per-example reconstruction cost c(x, x̂).
+
+        "l2sq": sum_j (x_j - x̂_j)²      (WAE: c(x, y) = ||x - y||²_2)
+        "l1":   sum_j |x_j - x̂_j|
+        "bce":  -sum_j [x_j log x̂_j + (1 - x_j) log(1 - x̂_j)]   (x, x̂ in [0, 1]; x̂ is
+                clipped to [eps, 1 - eps] as in Keras, so a sigmoid decoder is expected)
+        "a+b":  the sum of the terms (the SWAE code uses "bce+l1").
+
+    Args:
+      x: data, [batch, ...].
+      x_hat: reconstruction, same shape.
+      cost: see above.
+      reduction: "sum" over the non-batch axes (the cost as written above) or "mean"
+        (divided by the number of coordinates).
+
+    Returns:
+      [batch] tensor of per-example costs. Average it over the batch.
+    """
+    terms = parse_cost(cost)
+    check_reduction(reduction)
+    x = tf.convert_to_tensor(x)
+    x_hat = tf.convert_to_tensor(x_hat)
+    if x.shape.rank is not None and x_hat.shape.rank is not None and (
+            not x.shape.is_compatible_with(x_hat.shape)):
+        raise ValueError(f"x and its reconstruction differ in shape: {x.shape} vs "
+                         f"{x_hat.shape}")
+    x = tf.cast(x, x_hat.dtype)
+    total = 0.0
+    for term in terms:
+        if term == "l2sq":
+            elementwise = tf.square(x - x_hat)
+        elif term == "l1":
+            elementwise = tf.abs(x - x_hat)
+        else:
+            elementwise = keras.ops.binary_crossentropy(x, x_hat, from_logits=False)
+        total = total + elementwise
+    axes = list(range(1, len(x_hat.shape)))
+    if not axes:
+        return total
+    if reduction == "sum":
+        return tf.reduce_sum(total, axis=axes)
+    return tf.reduce_mean(total, axis=axes)
+
+
+def unpack_data(data):
+    """The training input x from `data` (x, (x,), or (x, y[, w]) from a dataset)."""
+    if isinstance(data, (tuple, list)):
+        return data[0]
+    return data
+
+
+class Jitted:
+    """Holds `fn`, or `tf.function(fn, jit_compile=True)` when `jit` is true.
+
+    For functions that are not differentiated through (e.g. one returning a loss and its
+    gradients). The holder keeps the traced function out of Keras' attribute tracking
+    and out of the SavedModel traversal.
+    """
+
+    def __init__(self, fn, jit):
+        self.jit = bool(jit)
+        self.fn = tf.function(fn, jit_compile=True) if self.jit else fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+
+class Compiled:
+    """A penalty fn(*tensors) -> scalar, optionally XLA-compiled with its gradient.
+
+    With `jit=True` the value and its gradient with respect to the tensor arguments are
+    computed in ONE `tf.function(jit_compile=True)` call and joined by
+    `tf.custom_gradient`. Compiling only the forward function is not enough: Keras
+    feeds batches of unknown size, and the separately compiled backward function would
+    then receive shapes as runtime tensors, which XLA rejects ("Reading input as
+    constant from a dynamic tensor"). Variables read inside `fn` (e.g. a discriminator's)
+    are treated as constants: their gradient through this call is zero, so compile
+    only terms whose variables are updated elsewhere.
+
+    The holder also keeps the compiled function out of Keras' attribute tracking and the
+    SavedModel traversal.
+
+    Args:
+      fn: the penalty.
+      jit: compile (True) or call `fn` as is (False).
+      argnums: indices of the arguments to differentiate (default: all); the others
+        get no gradient.
+    """
+
+    def __init__(self, fn, jit, argnums=None):
+        self.fn = fn
+        self.jit = bool(jit)
+        self.argnums = None if argnums is None else tuple(argnums)
+        if self.jit:
+            self._value_and_grads = tf.function(self._value_and_grads_impl,
+                                                jit_compile=True)
+
+    def _value_and_grads_impl(self, *args):
+        wrt = [args[i] for i in self._wrt(len(args))]
+        with tf.GradientTape() as tape:
+            for a in wrt:
+                tape.watch(a)
+            value = self.fn(*args)
+        grads = tape.gradient(value, wrt,
+                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return value, grads
+
+    def _wrt(self, n):
+        return range(n) if self.argnums is None else self.argnums
+
+    def __call__(self, *args):
+        if not self.jit:
+            return self.fn(*args)
+        args = [tf.convert_to_tensor(a) for a in args]
+        wrt = tuple(self._wrt(len(args)))
+
+        @tf.custom_gradient
+        def call(*inputs):
+            value, grads = self._value_and_grads(*inputs)
+
+            def grad_fn(upstream, variables=None):
+                input_grads = [None] * len(inputs)
+                for i, g in zip(wrt, grads):
+                    input_grads[i] = upstream * g
+                if variables is None:
+                    return input_grads
+                return input_grads, [tf.zeros_like(v) for v in variables]
+
+            return value, grad_fn
+
+        return call(*args)
+
+
+def _static_last_dim(shape):
+    try:
+        return None if shape is None or shape[-1] is None else int(shape[-1])
+    except (TypeError, IndexError):
+        return None
+
+
+class Autoencoder(GenerativeModel):
+    """An encoder Q(Z|X) and a decoder G(X|Z) with a latent prior P_Z.
+
+    Args:
+      encoder: `keras.Model` x [n, *data_shape] -> [n, latent_dim] (deterministic) or
+        [n, 2 latent_dim] (Gaussian: mean then log-variance).
+      decoder: `keras.Model` z [n, latent_dim] -> [n, *data_shape].
+      latent_dim: code size; inferred from the decoder input when None.
+      gaussian_encoder: whether the encoder outputs (mean, log-variance) and codes are
+        drawn z = mean + exp(log_var / 2) * eps (reparametrisation).
+      prior: a registered prior name (`otzoo.models.priors.PRIORS`) or a `Prior`.
+      prior_kwargs: keyword arguments of the prior (e.g. {"radius": 2.0}).
+      jit_penalties: wrap the penalty functions in `tf.function(jit_compile=True)`.
+      seed: seed of the model-owned `keras.random.SeedGenerator`.
+    """
+
+    def __init__(self, encoder, decoder, latent_dim=None, gaussian_encoder=False,
+                 prior="normal", prior_kwargs=None, jit_penalties=False, seed=0, **kwargs):
+        for net, what in ((encoder, "encoder"), (decoder, "decoder")):
+            if not isinstance(net, keras.Model):
+                raise ValueError(f"{what} must be a keras.Model, got {type(net).__name__}")
+        decoder_in = _static_last_dim(getattr(decoder, "input_shape", None))
+        if latent_dim is None:
+            if decoder_in is None:
+                raise ValueError("latent_dim is None and the decoder has no static input "
+                                 "shape to infer it from; pass latent_dim")
+            latent_dim = decoder_in
+        super().__init__(latent_dim=latent_dim, seed=seed, **kwargs)
+        if decoder_in is not None and decoder_in != self.latent_dim:
+            raise ValueError(f"the decoder takes codes of size {decoder_in}, but "
+                             f"latent_dim={self.latent_dim}")
+        self.gaussian_encoder = bool(gaussian_encoder)
+        expected = 2 * self.latent_dim if self.gaussian_encoder else self.latent_dim
+        encoder_out = _static_last_dim(getattr(encoder, "output_shape", None))
+        if encoder_out is not None and encoder_out != expected:
+            kind = ("Gaussian (mean and log-variance: 2 * latent_dim)"
+                    if self.gaussian_encoder else "deterministic (latent_dim)")
+            raise ValueError(f"a {kind} encoder must output {expected} values, the given "
+                             f"encoder outputs {encoder_out}")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.prior = get_prior(prior, self.latent_dim, **dict(prior_kwargs or {}))
+        self.jit_penalties = bool(jit_penalties)
+        self._optimizers = None
+        self.data_shape = None
+        try:
+            input_shape = tuple(encoder.input_shape[1:])
+        except (AttributeError, ValueError, TypeError):
+            input_shape = None
+        if input_shape and all(s is not None for s in input_shape):
+            self.build_networks(input_shape)
+
+    # -- building ----------------------------------------------------------------------
+    def build_networks(self, data_shape):
+        """Builds encoder and decoder for data of shape `data_shape` (no batch axis)."""
+        data_shape = tuple(int(s) for s in data_shape)
+        try:
+            enc_shape = tuple(self.encoder.input_shape[1:])
+        except (AttributeError, ValueError, TypeError):
+            enc_shape = None
+        if enc_shape is not None and None not in enc_shape and enc_shape != data_shape:
+            raise ValueError(f"the encoder expects data of shape {enc_shape}, got "
+                             f"data_shape={data_shape}")
+        if not self.encoder.built:
+            self.encoder.build((None,) + data_shape)
+        if not self.decoder.built:
+            self.decoder.build((None, self.latent_dim))
+        dec_shape = tuple(self.decoder.compute_output_shape((None, self.latent_dim))[1:])
+        if None not in dec_shape and dec_shape != data_shape:
+            raise ValueError(f"the decoder outputs shape {dec_shape} but the data has "
+                             f"shape {data_shape}")
+        self.data_shape = data_shape
+        self.built = True
+
+    def build(self, input_shape):
+        self.build_networks(tuple(input_shape)[1:])
+
+    @property
+    def autoencoder_variables(self):
+        return self.encoder.trainable_variables + self.decoder.trainable_variables
+
+    # -- optimizers (same conventions as the GAN family's `AdversarialModel`) ----------
+    def default_optimizers(self):
+        """{player: optimizer} with the paper's defaults (subclasses implement)."""
+        raise NotImplementedError
+
+    def player_variables(self):
+        """{player: trainable variables}; "autoencoder" is the encoder and decoder."""
+        return {"autoencoder": self.autoencoder_variables}
+
+    def compile(self, jit_compile=False, **kwargs):
+        """Creates the optimizers (paper defaults unless overridden) and builds them.
+
+        Call inside the strategy scope. Overrides are keyword arguments named
+        `<player>_optimizer` (e.g. `autoencoder_optimizer=keras.optimizers.Adam(1e-4)`,
+        or a name / Keras config dict understood by `keras.optimizers.get`); the players
+        are the keys of `default_optimizers()`. Other keyword arguments go to
+        `keras.Model.compile`. `jit_compile` defaults to False: compiling the whole train
+        step fails across devices under MirroredStrategy; use `jit_penalties=True` at
+        construction to compile the penalty functions instead.
+        """
+        optimizers = self.default_optimizers()
+        for player in list(optimizers):
+            override = kwargs.pop(f"{player}_optimizer", None)
+            if override is not None:
+                optimizers[player] = keras.optimizers.get(override)
+        unknown = [k for k in kwargs if k.endswith("_optimizer")]
+        if unknown:
+            raise ValueError(f"unknown optimizer override(s) {unknown}; this model's players "
+                             f"are {sorted(optimizers)}")
+        if "optimizer" in kwargs:
+            raise ValueError("pass the optimizers as <player>_optimizer= "
+                             f"(players: {sorted(optimizers)}), not optimizer=")
+        self._optimizers = optimizers
+        # Keras' own `optimizer` slot holds the autoencoder's; every optimizer is built
+        # below (over its own player's variables), so fit() builds nothing itself.
+        super().compile(optimizer=optimizers["autoencoder"], jit_compile=jit_compile,
+                        **kwargs)
+        self.build_optimizers()
+
+    def build_optimizers(self):
+        """Builds every optimizer over its player's variables (inside the strategy scope)."""
+        if self._optimizers is None:
+            raise ValueError("call compile() (inside the strategy scope) before "
+                             "build_optimizers()")
+        variables = self.player_variables()
+        for player, optimizer in self._optimizers.items():
+            if not optimizer.built:
+                optimizer.build(variables[player])
+
+    @property
+    def optimizers_by_name(self):
+        """{player: optimizer} of every optimizer the model owns (for checkpoints)."""
+        if self._optimizers is None:
+            raise ValueError("the model is not compiled: no optimizers yet")
+        return dict(self._optimizers)
+
+    def optimizer_for(self, player):
+        return self._optimizers[player]
+
+    # -- the latent prior ----------------------------------------------------------------
+    def sample_prior(self, n):
+        return self.prior.sample(n, seed_from_generator(self.seed_generator))
+
+    def sample_prior_stateless(self, n, seed):
+        return self.prior.sample(n, tf.cast(seed, tf.int32))
+
+    # -- encoding / decoding -------------------------------------------------------------
+    def encoder_moments(self, x, training=False):
+        """(mean, log_var) of a Gaussian encoder, (code, None) of a deterministic one."""
+        h = self.encoder(x, training=training)
+        if not self.gaussian_encoder:
+            return h, None
+        mean, log_var = tf.split(h, 2, axis=-1)
+        return mean, log_var
+
+    def reparametrize(self, mean, log_var):
+        """z = mean + exp(log_var / 2) eps, eps ~ N(0, I) drawn for the global batch.
+
+        The noise of all replicas comes from one draw for the global batch (the same on
+        every replica) and each replica keeps its rows: N replicas see the noise one
+        device would.
+        """
+        local = tf.shape(mean)[0]
+        eps = keras.random.normal((local * num_replicas(), self.latent_dim),
+                                  seed=self.seed_generator, dtype=mean.dtype)
+        eps = replica_slice(eps, local)
+        return mean + tf.exp(0.5 * log_var) * eps
+
+    def encode(self, x, sample=False, training=False):
+        """Codes of x: [n, latent_dim].
+
+        Deterministic encoders return Q(x). Gaussian encoders return the posterior mean,
+        or a draw z ~ Q(Z|x) when `sample=True` (advances the seed generator).
+        """
+        mean, log_var = self.encoder_moments(x, training=training)
+        if sample and log_var is not None:
+            return self.reparametrize(mean, log_var)
+        return mean
+
+    def decode(self, z, training=False):
+        """The decoder's output for codes z [n, latent_dim]: [n, *data_shape]."""
+        return self.decoder(z, training=training)
+
+    def sample(self, z):
+        """Maps prior codes z [n, latent_dim] to data space (= decode)."""
+        return self.decode(z)
+
+    def generate(self, n):
+        """n new samples G(z), z ~ P_Z (advances the seed generator)."""
+        return self.sample(self.sample_prior(n))
+
+    def call(self, x, training=False):
+        """The reconstruction G(Q(x)) (posterior mean codes for Gaussian encoders)."""
+        return self.decode(self.encode(x, training=training), training=training)
+
+
+class GlobalPenaltyAutoencoder(Autoencoder):
+    """A WAE whose latent divergence is a sample estimate on the global batch.
+
+    Subclasses set `penalty_name` (the metric key) and implement
+    `latent_divergence(codes, prior_codes, seed)` on [N, latent_dim] global batches;
+    `seed` is a stateless int32 [2] seed drawn from the model's generator for this step
+    (the same on every replica; None unless the subclass sets `uses_seed = True`).
+    `before_update(codes, prior_codes, seed)` runs first, outside the gradient tape (the
+    inner ascent of an adversarial slicer, for instance).
+
+    Args (beyond `Autoencoder`):
+      penalty_weight: lambda.
+      reconstruction: cost name(s), see `reconstruction_cost`.
+      reconstruction_reduction: "sum" or "mean" over the coordinates of an example.
+    """
+
+    penalty_name = None
+    uses_seed = False
+
+    def __init__(self, encoder, decoder, penalty_weight, reconstruction="l2sq",
+                 reconstruction_reduction="sum", **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        penalty_weight = float(penalty_weight)
+        if not 0 <= penalty_weight < float("inf"):
+            raise ValueError(f"penalty_weight (lambda) must be >= 0, got {penalty_weight}")
+        self.penalty_weight = penalty_weight
+        self.reconstruction = "+".join(parse_cost(reconstruction))
+        self.reconstruction_reduction = check_reduction(reconstruction_reduction)
+        if "bce" in parse_cost(reconstruction):
+            check_probability_output(decoder)
+        self._divergence = Compiled(self.latent_divergence, self.jit_penalties,
+                                    argnums=(0,))
+
+    def reconstruction_loss(self, x, x_hat):
+        """Per-example reconstruction cost [n] (see the module docstring)."""
+        return reconstruction_cost(x, x_hat, self.reconstruction,
+                                   self.reconstruction_reduction)
+
+    def latent_divergence(self, codes, prior_codes, seed=None):
+        raise NotImplementedError
+
+    def before_update(self, codes, prior_codes, seed=None):
+        """Hook run on the global codes (no gradient) before the autoencoder loss."""
+        return None  # a docstring-only body trips AutoGraph's conversion
+
+    def training_codes(self, x):
+        """z̃ ~ Q(Z|x) for the local batch (a draw for Gaussian encoders)."""
+        return self.encode(x, sample=True, training=True)
+
+    def train_step(self, data):
+        x = unpack_data(data)
+        with tf.GradientTape() as tape:
+            codes = self.training_codes(x)
+            x_hat = self.decode(codes, training=True)
+            reconstruction = tf.reduce_mean(self.reconstruction_loss(x, x_hat))
+            global_codes = gather_global(codes)
+            # One prior draw for the global batch, identical on every replica.
+            prior_codes = self.sample_prior(tf.shape(global_codes)[0])
+            args = (global_codes, prior_codes)
+            if self.uses_seed:
+                args += (seed_from_generator(self.seed_generator),)
+            with tape.stop_recording():
+                self.before_update(tf.stop_gradient(global_codes), *args[1:])
+            divergence = self._divergence(*args)
+            loss = reconstruction + self.penalty_weight * divergence
+            # Local means and a replicated global term: 1/R makes the summed gradient
+            # the one-device gradient.
+            scaled_loss = loss / num_replicas()
+        variables = self.autoencoder_variables
+        grads = tape.gradient(scaled_loss, variables)
+        self.optimizer_for("autoencoder").apply_gradients(zip(grads, variables))
+        return self.update_metrics({"loss": loss, "reconstruction_loss": reconstruction,
+                                    self.penalty_name: divergence})
