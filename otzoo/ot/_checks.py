@@ -22,6 +22,7 @@ __all__ = [
     "check_p",
     "check_positive_int",
     "check_positive",
+    "check_non_negative_int",
     "check_non_negative",
     "check_weights",
     "check_choice",
@@ -53,7 +54,10 @@ def to_float_tensor(value, name, dtype=None):
             raise ValueError(f"{name} must have a floating dtype, got {value.dtype} "
                              "(cast it, e.g. to float32, before calling)")
         try:
-            tensor = tf.convert_to_tensor(value, dtype=dtype)
+            # NumPy arrays keep their dtype (a mismatch is reported below); Python
+            # scalars and lists take the requested dtype.
+            tensor = tf.convert_to_tensor(
+                value, dtype=None if isinstance(value, np.ndarray) else dtype)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{name} could not be converted to a float tensor: "
                              f"{error}") from None
@@ -164,6 +168,22 @@ def check_positive_int(value, name):
         number = int(number)
     if not isinstance(number, numbers.Integral) or number < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(number)
+
+
+def check_non_negative_int(value, name):
+    """Checks a count that may be zero (e.g. a number of optimisation steps).
+
+    Returns:
+      `value` as a Python int.
+    """
+    number = _as_python_number(value, name)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        number = int(number)
+    if not isinstance(number, numbers.Integral) or number < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(number)
 
 

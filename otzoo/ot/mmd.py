@@ -9,18 +9,19 @@ This module returns the unbiased U-statistic estimate of MMD² (not its square r
              - 2/(n m) sum_{i, j} k(x_i, y_j).
 
 The within-set sums leave out the diagonal k(x_i, x_i), which is what makes the estimate
-unbiased (E MMD²_u = MMD²); hence it can be slightly negative when P = Q.
+unbiased (E MMD²_u = MMD²); hence it can be slightly negative when P = Q. (It is not 0
+for y = x either: the cross term then contains the k(x_i, x_i) pairs, so mmd(x, x) < 0.)
 
 Kernels (both summed over `scales`, with C_s = 2 d sigma2 s and d = x.shape[-1]):
 
     "imq":  k(x, y) = sum_s C_s / (C_s + ||x - y||²)     (inverse multiquadratic)
     "rbf":  k(x, y) = sum_s exp(-||x - y||² / C_s)        (Gaussian)
 
-"imq" is exactly the kernel of Tolstikhin et al. (2018), Sec. 4 and their code: the scale
-set {.1, .2, .5, 1, 2, 5, 10} multiplies C = 2 d_z sigma_z², where sigma_z² is the variance
-of the (Gaussian) prior. Their RBF uses one bandwidth, exp(-||x - y||² / (2 d_z sigma_z²)),
-i.e. our "rbf" at scales=(1.,); the multi-scale RBF is our extension with the same
-convention (C_s plays the role of 2 h² for a bandwidth h).
+"imq" is exactly the kernel of Tolstikhin et al. (2018), Sec. 4 and their code: the
+scale set {.1, .2, .5, 1, 2, 5, 10} multiplies C = 2 d_z sigma_z², where sigma_z² is the
+variance of the (Gaussian) prior. Their RBF uses one bandwidth,
+exp(-||x - y||² / (2 d_z sigma_z²)), i.e. our "rbf" at scales=(1.,); the multi-scale RBF
+is our extension with the same convention (C_s plays the role of 2 h² for a bandwidth h).
 
 Squared distances are computed as ||x||² + ||y||² - 2 xᵀy (one matmul instead of an
 (n, m, d) difference tensor) and clipped at 0: in floating point the subtraction cancels
@@ -114,11 +115,21 @@ def mmd(x, y, kernel="imq", scales=WAE_SCALES, sigma2=1.0):
 
     def within(z):
         k = _kernel_sum(_squared_distances(z, z), constants, kernel)
-        # U-statistic: drop the i == j terms (the diagonal), not just subtract k(0):
+        # U-statistic: drop the i == j terms (the diagonal) rather than subtract k(0):
         # the computed diagonal distances are not exactly 0 (cancellation).
-        k = tf.linalg.set_diag(k, tf.zeros_like(k[:, 0]))
-        return tf.reduce_sum(k)
+        return tf.linalg.set_diag(k, tf.zeros_like(k[:, 0]))
 
-    cross = tf.reduce_sum(_kernel_sum(_squared_distances(x, y), constants, kernel))
-    return (within(x) / (n * (n - 1.0)) + within(y) / (m * (m - 1.0))
-            - 2.0 * cross / (n * m))
+    k_xx, k_yy = within(x), within(y)
+    k_xy = _kernel_sum(_squared_distances(x, y), constants, kernel)
+    w_xx, w_yy, w_xy = 1.0 / (n * (n - 1.0)), 1.0 / (m * (m - 1.0)), 2.0 / (n * m)
+    if x.shape[0] is not None and x.shape[0] == y.shape[0]:
+        # Combine before summing: the three means are O(num_scales) each and MMD² is
+        # their small difference, so summing per-pair differences loses far less to
+        # float32 rounding (n = m = 1024, d = 64, P = Q: relative error 2e-5 instead of
+        # 1e-2 with three separate sums), and XLA fuses it into one pass.
+        return tf.reduce_sum(k_xx * w_xx + k_yy * w_yy - k_xy * w_xy)
+    # Row sums first: two-level summation, more accurate than one flat float32 sum.
+    def total(k):
+        return tf.reduce_sum(tf.reduce_sum(k, axis=1))
+
+    return total(k_xx) * w_xx + total(k_yy) * w_yy - total(k_xy) * w_xy

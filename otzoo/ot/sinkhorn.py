@@ -14,9 +14,12 @@ to 0 for eps << cost and then divides by 0):
     g_j <- -eps LSE_i(log a_i + (f_i - C_ij) / eps)      (columns of P sum to b)
     f_i <- -eps LSE_j(log b_j + (g_j - C_ij) / eps)      (rows of P sum to a)
 
-with the plan P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps). The loop starts from f = g = 0
-and runs `num_iters` (g, f) updates, or stops as soon as the column-marginal error
-||Pᵀ1 - b||_1 of the current plan is <= `tol` (rows are exact after every f update).
+with the plan P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps). Starting from g = 0, each of
+the `num_iters` iterations updates f, then g; one last f update follows, so the rows of
+the returned plan sum exactly to a (as in POT, whose loop also ends on the row scaling).
+With `tol`, the loop stops after the first iteration whose plan (just after its f update)
+has a column-marginal error ||Pᵀ1 - b||_1 <= tol; that error comes for free from the g
+update that follows. The returned plan has had one more (g, f) update than the one tested.
 It is a `tf.while_loop` with a fixed maximum trip count, so it compiles under XLA.
 
 Two returned quantities (`value`):
@@ -61,8 +64,8 @@ def cost_matrix(x, y, p=2):
 
     Squared distances come from ||x||² + ||y||² - 2 xᵀy, clipped at 0 (cancellation can
     make them slightly negative). For p != 2 the root is taken where the squared distance
-    is > 0 and the cost is set to 0 elsewhere, so coincident points get a zero (sub)gradient
-    instead of the NaN of d sqrt(u)/du at u = 0.
+    is > 0 and the cost is set to 0 elsewhere, so coincident points get a zero
+    (sub)gradient instead of the NaN of d sqrt(u)/du at u = 0.
     """
     x2 = tf.reduce_sum(tf.square(x), axis=-1)
     y2 = tf.reduce_sum(tf.square(y), axis=-1)
@@ -96,8 +99,11 @@ def _validate(x, y, epsilon, p, num_iters, tol, value, a, b):
     return x, y, epsilon, p, num_iters, tol, a, b
 
 
+# A graph even when called eagerly: an eager tf.while_loop is a Python loop of small
+# ops (milliseconds per iteration). Inside an outer tf.function / XLA it is inlined.
+@tf.function(autograph=False)
 def _solve(cost, log_a, log_b, epsilon, num_iters, tol):
-    """Runs the loop; returns the final g [m] and the number of (g, f) updates done."""
+    """Runs the loop; returns the final g [m] and the number of iterations done."""
     dtype = cost.dtype
     eps = tf.cast(epsilon, dtype)
 
@@ -146,10 +152,11 @@ def sinkhorn(x, y, epsilon=0.1, a=None, b=None, p=2, num_iters=100, tol=None,
         a: [n] non-negative weights of mu (normalised to sum 1 here), or None: uniform.
         b: [m] weights of nu, or None: uniform.
         p: cost exponent >= 1; C_ij = ||x_i - y_j||^p (p = 2: squared Euclidean).
-        num_iters: number of (g, f) update pairs, or the maximum when `tol` is set.
-        tol: if set, stop early once ||Pᵀ1 - b||_1 <= tol.
+        num_iters: number of (f, g) update pairs, or the maximum when `tol` is set.
+        tol: if set, stop early once ||Pᵀ1 - b||_1 <= tol (see the module docstring).
         value: "transport" (<P, C>, POT's `ot.sinkhorn2`) or "entropic" (OT_eps).
-        return_plan: also return the plan P [n, m] and the number of iterations run.
+        return_plan: also return the plan P [n, m] and the number of iterations run
+            (an int32 scalar tensor).
 
     Returns:
         Scalar tensor (dtype of x), or (value, P, iterations) if `return_plan`.

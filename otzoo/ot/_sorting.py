@@ -1,0 +1,221 @@
+"""Exact, differentiable sorting along the last axis: the cost centre of 1-D OT on CPU.
+
+Every sliced distance sorts L rows of n projected values; the matmul is cheap, the sort
+is not (see /work/shared/notes/perf-findings.md). Two facts shape this module:
+
+* Under XLA, `tf.sort` / `tf.argsort` lower to XLA's TopK, a two-operand sort with a
+  float comparator (~50-110 ns per element on an idle 2-core CPU here). A plain XLA
+  sort (`XlaSort`) of *integer keys* is 2-4x faster (measured in
+  benchmarks/ot_bench.py with `--sorts=int_keys,float`). Floats are mapped to integers
+  whose order is the float order: bitcast float32 -> int32 and, for negative numbers
+  (sign bit set), flip the 31 non-sign bits; the map is its own inverse, so the sorted
+  floats are recovered bit-exactly (values are identical to `tf.sort`).
+* The gradient of a sort is a scatter through the sorting permutation. To get the
+  permutation from the same single sort, the int32 key and the column index are packed
+  into one int64 (key << 32 | index): sorting the packed keys orders by key, then by
+  index (a stable sort), and both halves are unpacked afterwards.
+
+Outside XLA (eager and plain `tf.function`), TensorFlow's CPU sort is `TopKV2`, which
+returns values and indices together; it is applied to the same integer keys (bitwise
+NOT turns its descending order into ascending without integer overflow).
+
+When a gradient tape watches the values at trace time (a tape inside the compiled
+function, as in a Keras `train_step`, or eager execution), the forward pass keeps the
+permutation for the backward pass. Otherwise (no tape, or a tape outside the compiled
+function, or a tensor that needs no gradient, such as the data side of a generator
+loss) the forward pass sorts keys only, which is cheaper, and the backward pass, if it
+is ever requested, recomputes the permutation.
+
+float64 inputs use the same integer trick for values (int64 keys) but `tf.argsort` for
+the permutation (an int64 key leaves no room for the index); float64 is for tests and
+oracles, not for speed. `float16`/`bfloat16` are upcast to float32 for sorting.
+
+This module reaches into TensorFlow internals (the tf2xla `XlaSort` wrapper, the eager
+`record` module, `control_flow_util`); they are pinned by requirements.lock. If they
+move in a future TensorFlow, the import falls back to plain `tf.sort` (same values,
+slower) instead of breaking every sliced distance.
+"""
+
+import contextlib
+
+import tensorflow as tf
+from tensorflow.python.framework import ops
+
+try:
+    from tensorflow.compiler.tf2xla.python import xla
+    from tensorflow.python.eager import record
+    from tensorflow.python.ops import control_flow_util
+    _INTERNALS = True
+except ImportError:  # pragma: no cover - only on an unexpected TensorFlow layout
+    _INTERNALS = False
+
+# "int_keys" (default) or "float": the latter uses tf.sort / tf.argsort on the floats
+# directly; kept for benchmarks and for tests that the two give identical values.
+_IMPLEMENTATION = ["int_keys" if _INTERNALS else "float"]
+
+
+@contextlib.contextmanager
+def implementation(name):
+    """Temporarily selects the sort implementation ("int_keys" or "float").
+
+    The choice is read at trace time: re-trace (a new `tf.function`) after switching.
+    """
+    if name not in ("int_keys", "float"):
+        raise ValueError(f"unknown sort implementation {name!r}; expected 'int_keys' "
+                         "or 'float'")
+    if name == "int_keys" and not _INTERNALS:
+        raise ValueError("the 'int_keys' sort needs TensorFlow internals that this "
+                         "TensorFlow version does not provide")
+    previous = _IMPLEMENTATION[0]
+    _IMPLEMENTATION[0] = name
+    try:
+        yield
+    finally:
+        _IMPLEMENTATION[0] = previous
+
+
+def in_xla_context():
+    """True while tracing for XLA (`tf.function(jit_compile=True)`, Keras jit)."""
+    if tf.executing_eagerly() or not _INTERNALS:
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph())
+
+
+def _flip(keys, sign_shift, magnitude_mask):
+    """The involution that maps IEEE float bits to order-preserving signed ints."""
+    negative_mask = tf.bitwise.bitwise_and(tf.bitwise.right_shift(keys, sign_shift),
+                                           magnitude_mask)
+    return tf.bitwise.bitwise_xor(keys, negative_mask)
+
+
+def _to_keys(values):
+    if values.dtype == tf.float32:
+        return _flip(tf.bitcast(values, tf.int32), 31, 0x7FFFFFFF)
+    if values.dtype == tf.float64:
+        return _flip(tf.bitcast(values, tf.int64), 63, 0x7FFFFFFFFFFFFFFF)
+    raise TypeError(f"unsupported dtype {values.dtype}")
+
+
+def _from_keys(keys):
+    if keys.dtype == tf.int32:
+        return tf.bitcast(_flip(keys, 31, 0x7FFFFFFF), tf.float32)
+    return tf.bitcast(_flip(keys, 63, 0x7FFFFFFFFFFFFFFF), tf.float64)
+
+
+def _sort_int_keys(keys):
+    """Ascending sort of integer keys along the last axis (no permutation)."""
+    if in_xla_context():
+        return xla.sort(keys)
+    # TopKV2 sorts in descending order; bitwise NOT reverses the integer order.
+    size = tf.shape(keys)[-1]
+    return tf.bitwise.invert(tf.math.top_k(tf.bitwise.invert(keys), k=size).values)
+
+
+def _argsort_int_keys(keys):
+    """(sorted keys, permutation) of integer keys along the last axis."""
+    size = tf.shape(keys)[-1]
+    if not in_xla_context():
+        top = tf.math.top_k(tf.bitwise.invert(keys), k=size)
+        return tf.bitwise.invert(top.values), top.indices
+    if keys.dtype == tf.int32:
+        index = tf.range(size, dtype=tf.int64)
+        packed = tf.bitwise.bitwise_or(
+            tf.bitwise.left_shift(tf.cast(keys, tf.int64), 32), index)
+        packed = xla.sort(packed)
+        sorted_keys = tf.cast(tf.bitwise.right_shift(packed, 32), tf.int32)
+        permutation = tf.cast(tf.bitwise.bitwise_and(packed, 0xFFFFFFFF), tf.int32)
+        return sorted_keys, permutation
+    permutation = tf.argsort(keys, axis=-1, stable=True)
+    return tf.gather(keys, permutation, batch_dims=keys.shape.rank - 1), permutation
+
+
+def _values_and_permutation(values):
+    """Non-differentiable (sorted values, permutation)."""
+    if _IMPLEMENTATION[0] == "float":
+        permutation = tf.argsort(values, axis=-1, stable=True)
+        return tf.gather(values, permutation, batch_dims=values.shape.rank - 1), \
+            permutation
+    keys, permutation = _argsort_int_keys(_to_keys(values))
+    return _from_keys(keys), permutation
+
+
+def _values_only(values):
+    if _IMPLEMENTATION[0] == "float":
+        return tf.sort(values, axis=-1)
+    return _from_keys(_sort_int_keys(_to_keys(values)))
+
+
+def _unsort(gradient, permutation):
+    """Scatters a gradient w.r.t. sorted values back to the unsorted positions."""
+    shape = tf.shape(gradient)
+    size = shape[-1]
+    rows = tf.reshape(permutation, [-1, size])
+    offsets = tf.range(tf.shape(rows)[0], dtype=rows.dtype)[:, None] * size
+    flat_index = tf.reshape(rows + offsets, [-1])
+    # A permutation has no repeated index, so the segment sum is an assignment. On the
+    # CPU it is ~5x faster than tf.scatter_nd outside XLA (and as fast inside).
+    scattered = tf.math.unsorted_segment_sum(tf.reshape(gradient, [-1]), flat_index,
+                                             tf.size(gradient, out_type=rows.dtype))
+    return tf.reshape(scattered, shape)
+
+
+@tf.custom_gradient
+def _sort_and_permutation(values):
+    sorted_values, permutation = _values_and_permutation(values)
+
+    def grad(upstream, unused_upstream_permutation=None):
+        return _unsort(upstream, permutation)
+
+    return (sorted_values, permutation), grad
+
+
+@tf.custom_gradient
+def _sort_recompute_permutation(values):
+    sorted_values = _values_only(values)
+
+    def grad(upstream):
+        _, permutation = _values_and_permutation(values)
+        return _unsort(upstream, permutation)
+
+    return sorted_values, grad
+
+
+def _upcast(values):
+    values = tf.convert_to_tensor(values)  # reads variables (recorded on tapes)
+    if values.dtype in (tf.float32, tf.float64):
+        return values, None
+    return tf.cast(values, tf.float32), values.dtype
+
+
+def sort(values):
+    """Sorts along the last axis (ascending); exact and differentiable.
+
+    Args:
+      values: float tensor [..., n].
+
+    Returns:
+      The sorted tensor, same shape and dtype; its gradient scatters back through the
+      sorting permutation.
+    """
+    values, original_dtype = _upcast(values)
+    if not _INTERNALS or record.should_record_backprop([values]):
+        result = _sort_and_permutation(values)[0]
+    else:
+        result = _sort_recompute_permutation(values)
+    return result if original_dtype is None else tf.cast(result, original_dtype)
+
+
+def sort_with_permutation(values):
+    """Sorts along the last axis and also returns the permutation.
+
+    Args:
+      values: float tensor [..., n].
+
+    Returns:
+      (sorted_values, permutation): the sorted values (differentiable, as `sort`) and
+      the int32 indices with `sorted_values == gather(values, permutation)` row-wise.
+    """
+    values, original_dtype = _upcast(values)
+    result, permutation = _sort_and_permutation(values)
+    result = result if original_dtype is None else tf.cast(result, original_dtype)
+    return result, tf.stop_gradient(permutation)
