@@ -77,7 +77,7 @@ def test_export_main_exports_latest_checkpoint_of_a_workdir(tmp_path):
     config = common.smoke_config("swgan")
     model, _ = trainer.train(config, str(work), strategies.make_strategy("one_device"),
                              verbose=0)
-    proc = subprocess.run([sys.executable, "-m", "otzoo.export_main", f"--workdir={work}",
+    proc = subprocess.run([sys.executable, "-m", "otzoo.export.main", f"--workdir={work}",
                            f"--export_dir={tmp_path / 'exp'}"], env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -8,12 +8,7 @@ the newest checkpoint and writes `<export_dir>/<name>/<next version>/` atomicall
 
 import json
 import os
-import sys
 
-# Run as a script, Python puts otzoo/ first on sys.path, where otzoo/ot would shadow
-# POT's top-level `ot` module.
-if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
-    del sys.path[0]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from absl import app, flags, logging
