@@ -31,7 +31,7 @@ import tensorflow as tf
 
 import otzoo.ot
 from otzoo.models.base import GenerativeModel, num_replicas, replica_slice
-from otzoo.models.priors import get_prior, seed_from_generator
+from otzoo.models.priors import get_prior
 from otzoo.networks import features_and_head
 
 
@@ -135,6 +135,7 @@ class AdversarialModel(GenerativeModel):
 
     network_roles = ()
     real_batches_per_step = 1
+    main_player = "generator"
 
     def __init__(self, generator, networks, latent_dim=None, prior="normal",
                  prior_kwargs=None, jit_penalties=False, seed=0, **kwargs):
@@ -156,7 +157,6 @@ class AdversarialModel(GenerativeModel):
             setattr(self, role, net)
         self.prior = get_prior(prior, self.latent_dim, **dict(prior_kwargs or {}))
         self.jit_penalties = bool(jit_penalties)
-        self._optimizers = None
         self.data_shape = None
         data_shape = _static_shape(getattr(generator, "output_shape", (None, None))[1:])
         if data_shape is not None:
@@ -193,69 +193,6 @@ class AdversarialModel(GenerativeModel):
         self.built = True
 
     # -- optimizers ----------------------------------------------------------------------
-    def default_optimizers(self):
-        """{player: optimizer} with the paper's defaults (subclasses implement)."""
-        raise NotImplementedError
-
-    def player_variables(self):
-        """{player: trainable variables} (subclasses implement)."""
-        raise NotImplementedError
-
-    def compile(self, jit_compile=False, **kwargs):
-        """Creates the optimizers (paper defaults unless overridden) and builds them.
-
-        Call inside the strategy scope. Overrides are keyword arguments named
-        `<player>_optimizer` (e.g. `critic_optimizer=keras.optimizers.Adam(1e-4)`, or a
-        name / Keras config dict understood by `keras.optimizers.get`). Other keyword
-        arguments go to `keras.Model.compile`. `jit_compile` defaults to False: compiling
-        the whole train step fails across devices under MirroredStrategy; use
-        `jit_penalties=True` at construction to compile the loss functions instead.
-        """
-        optimizers = self.default_optimizers()
-        for player in list(optimizers):
-            override = kwargs.pop(f"{player}_optimizer", None)
-            if override is not None:
-                optimizers[player] = keras.optimizers.get(override)
-        unknown = [k for k in kwargs if k.endswith("_optimizer")]
-        if unknown:
-            raise ValueError(f"unknown optimizer override(s) {unknown}; this model's players "
-                             f"are {sorted(optimizers)}")
-        if "optimizer" in kwargs:
-            raise ValueError("pass the optimizers as <player>_optimizer= "
-                             f"(players: {sorted(optimizers)}), not optimizer=")
-        self._optimizers = optimizers
-        # Keras' own `optimizer` slot holds the generator's (its iterations = generator
-        # steps); every optimizer is built below, so fit() builds nothing itself.
-        super().compile(optimizer=optimizers["generator"], jit_compile=jit_compile, **kwargs)
-        self.build_optimizers()
-
-    def build_optimizers(self):
-        """Builds every optimizer over its player's variables (inside the strategy scope)."""
-        if self._optimizers is None:
-            raise ValueError("call compile() (inside the strategy scope) before "
-                             "build_optimizers()")
-        variables = self.player_variables()
-        for player, optimizer in self._optimizers.items():
-            if not optimizer.built:
-                optimizer.build(variables[player])
-
-    @property
-    def optimizers_by_name(self):
-        """{player: optimizer} of every optimizer the model owns (for checkpoints)."""
-        if self._optimizers is None:
-            raise ValueError("the model is not compiled: no optimizers yet")
-        return dict(self._optimizers)
-
-    def optimizer_for(self, player):
-        return self._optimizers[player]
-
-    # -- the latent prior ----------------------------------------------------------------
-    def sample_prior(self, n):
-        return self.prior.sample(n, seed_from_generator(self.seed_generator))
-
-    def sample_prior_stateless(self, n, seed):
-        return self.prior.sample(n, tf.cast(seed, tf.int32))
-
     def local_uniform(self, local_batch_size, trailing_shape=()):
         """This replica's slice of a U(0, 1) draw of shape [global batch, *trailing_shape]."""
         u = keras.random.uniform((local_batch_size * num_replicas(),) + tuple(trailing_shape),

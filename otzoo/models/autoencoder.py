@@ -227,6 +227,8 @@ class Autoencoder(GenerativeModel):
       seed: seed of the model-owned `keras.random.SeedGenerator`.
     """
 
+    main_player = "autoencoder"
+
     def __init__(self, encoder, decoder, latent_dim=None, gaussian_encoder=False,
                  prior="normal", prior_kwargs=None, jit_penalties=False, seed=0, **kwargs):
         for net, what in ((encoder, "encoder"), (decoder, "decoder")):
@@ -254,7 +256,6 @@ class Autoencoder(GenerativeModel):
         self.decoder = decoder
         self.prior = get_prior(prior, self.latent_dim, **dict(prior_kwargs or {}))
         self.jit_penalties = bool(jit_penalties)
-        self._optimizers = None
         self.data_shape = None
         try:
             input_shape = tuple(encoder.input_shape[1:])
@@ -293,70 +294,9 @@ class Autoencoder(GenerativeModel):
         return self.encoder.trainable_variables + self.decoder.trainable_variables
 
     # -- optimizers (same conventions as the GAN family's `AdversarialModel`) ----------
-    def default_optimizers(self):
-        """{player: optimizer} with the paper's defaults (subclasses implement)."""
-        raise NotImplementedError
-
     def player_variables(self):
         """{player: trainable variables}; "autoencoder" is the encoder and decoder."""
         return {"autoencoder": self.autoencoder_variables}
-
-    def compile(self, jit_compile=False, **kwargs):
-        """Creates the optimizers (paper defaults unless overridden) and builds them.
-
-        Call inside the strategy scope. Overrides are keyword arguments named
-        `<player>_optimizer` (e.g. `autoencoder_optimizer=keras.optimizers.Adam(1e-4)`,
-        or a name / Keras config dict understood by `keras.optimizers.get`); the players
-        are the keys of `default_optimizers()`. Other keyword arguments go to
-        `keras.Model.compile`. `jit_compile` defaults to False: compiling the whole train
-        step fails across devices under MirroredStrategy; use `jit_penalties=True` at
-        construction to compile the penalty functions instead.
-        """
-        optimizers = self.default_optimizers()
-        for player in list(optimizers):
-            override = kwargs.pop(f"{player}_optimizer", None)
-            if override is not None:
-                optimizers[player] = keras.optimizers.get(override)
-        unknown = [k for k in kwargs if k.endswith("_optimizer")]
-        if unknown:
-            raise ValueError(f"unknown optimizer override(s) {unknown}; this model's players "
-                             f"are {sorted(optimizers)}")
-        if "optimizer" in kwargs:
-            raise ValueError("pass the optimizers as <player>_optimizer= "
-                             f"(players: {sorted(optimizers)}), not optimizer=")
-        self._optimizers = optimizers
-        # Keras' own `optimizer` slot holds the autoencoder's; every optimizer is built
-        # below (over its own player's variables), so fit() builds nothing itself.
-        super().compile(optimizer=optimizers["autoencoder"], jit_compile=jit_compile,
-                        **kwargs)
-        self.build_optimizers()
-
-    def build_optimizers(self):
-        """Builds every optimizer over its player's variables (inside the strategy scope)."""
-        if self._optimizers is None:
-            raise ValueError("call compile() (inside the strategy scope) before "
-                             "build_optimizers()")
-        variables = self.player_variables()
-        for player, optimizer in self._optimizers.items():
-            if not optimizer.built:
-                optimizer.build(variables[player])
-
-    @property
-    def optimizers_by_name(self):
-        """{player: optimizer} of every optimizer the model owns (for checkpoints)."""
-        if self._optimizers is None:
-            raise ValueError("the model is not compiled: no optimizers yet")
-        return dict(self._optimizers)
-
-    def optimizer_for(self, player):
-        return self._optimizers[player]
-
-    # -- the latent prior ----------------------------------------------------------------
-    def sample_prior(self, n):
-        return self.prior.sample(n, seed_from_generator(self.seed_generator))
-
-    def sample_prior_stateless(self, n, seed):
-        return self.prior.sample(n, tf.cast(seed, tf.int32))
 
     # -- encoding / decoding -------------------------------------------------------------
     def encoder_moments(self, x, training=False):

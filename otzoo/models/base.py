@@ -22,6 +22,7 @@ Conventions (see ../shared/STYLE.md):
 import keras
 import tensorflow as tf
 
+from otzoo.models.priors import seed_from_generator
 from otzoo.registry import Registry
 
 MODELS = Registry("model")
@@ -94,6 +95,7 @@ class GenerativeModel(keras.Model):
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="seed_generator")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+        self._optimizers = None
 
     @property
     def metrics(self):
@@ -105,17 +107,75 @@ class GenerativeModel(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    # -- the latent prior ------------------------------------------------------------
+    # -- optimizers: one per player -------------------------------------------------
+    main_player = None  # the player whose optimizer fills Keras' `optimizer` slot
+
+    def default_optimizers(self):
+        """{player: optimizer} with the paper's defaults (subclasses implement)."""
+        raise NotImplementedError
+
+    def player_variables(self):
+        """{player: trainable variables} (subclasses implement)."""
+        raise NotImplementedError
+
+    def compile(self, jit_compile=False, **kwargs):
+        """Creates the optimizers (paper defaults unless overridden) and builds them.
+
+        Call inside the strategy scope. Overrides are keyword arguments named
+        `<player>_optimizer` (e.g. `critic_optimizer=keras.optimizers.Adam(1e-4)`, or a
+        name / Keras config dict understood by `keras.optimizers.get`); the players are
+        the keys of `default_optimizers()`. Other keyword arguments go to
+        `keras.Model.compile`. `jit_compile` defaults to False: compiling the whole train
+        step fails across devices under MirroredStrategy; use `jit_penalties=True` at
+        construction to compile the loss / penalty functions instead.
+        """
+        optimizers = self.default_optimizers()
+        for player in list(optimizers):
+            override = kwargs.pop(f"{player}_optimizer", None)
+            if override is not None:
+                optimizers[player] = keras.optimizers.get(override)
+        unknown = [k for k in kwargs if k.endswith("_optimizer")]
+        if unknown:
+            raise ValueError(f"unknown optimizer override(s) {unknown}; this model's players "
+                             f"are {sorted(optimizers)}")
+        if "optimizer" in kwargs:
+            raise ValueError("pass the optimizers as <player>_optimizer= "
+                             f"(players: {sorted(optimizers)}), not optimizer=")
+        self._optimizers = optimizers
+        # Keras' own `optimizer` slot holds the main player's (its iterations = that
+        # player's steps); every optimizer is built below, so fit() builds nothing itself.
+        super().compile(optimizer=optimizers[self.main_player], jit_compile=jit_compile,
+                        **kwargs)
+        self.build_optimizers()
+
+    def build_optimizers(self):
+        """Builds every optimizer over its player's variables (inside the strategy scope)."""
+        if self._optimizers is None:
+            raise ValueError("call compile() (inside the strategy scope) before "
+                             "build_optimizers()")
+        variables = self.player_variables()
+        for player, optimizer in self._optimizers.items():
+            if not optimizer.built:
+                optimizer.build(variables[player])
+
+    @property
+    def optimizers_by_name(self):
+        """{player: optimizer} of every optimizer the model owns (for checkpoints)."""
+        if self._optimizers is None:
+            raise ValueError("the model is not compiled: no optimizers yet")
+        return dict(self._optimizers)
+
+    def optimizer_for(self, player):
+        return self._optimizers[player]
+
+    # -- the latent prior (`self.prior`, an `otzoo.models.priors` prior) -------------
     def sample_prior(self, n):
-        """Draws n latent codes from the prior p(z) (standard normal unless overridden)."""
-        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        """Draws n latent codes from the prior p(z) with the model's seed generator."""
+        return self.prior.sample(n, seed_from_generator(self.seed_generator))
 
     def sample_prior_stateless(self, n, seed):
-        """Draws n prior codes from a stateless seed (shape [2] int); used by exports.
-
-        Subclasses with another prior override this together with `sample_prior`.
-        """
-        return tf.random.stateless_normal((n, self.latent_dim), seed=seed)
+        """Draws n prior codes from a stateless seed (shape [2] int); used by exports."""
+        return self.prior.sample(n, tf.cast(seed, tf.int32))
 
     def local_prior_sample(self, local_batch_size):
         """This replica's slice of a prior draw for the global batch (see module doc)."""
@@ -129,8 +189,4 @@ class GenerativeModel(keras.Model):
 
     def build_networks(self, data_shape):
         """Builds every sub-network explicitly for data of shape `data_shape` (no batch)."""
-        raise NotImplementedError
-
-    def build_optimizers(self):
-        """Builds every optimizer the model owns (call inside the strategy scope)."""
         raise NotImplementedError

@@ -1,12 +1,12 @@
 """Shared by the evaluation tests: Fashion-MNIST subsets and a tiny in-test classifier."""
 
 import functools
-import importlib
 
 import numpy as np
 
 import otzoo.data
 from otzoo.evaluation import classifier
+from tests.training.common import smoke_config  # noqa: F401  (re-exported)
 
 TINY = dict(filters=(8, 16), feature_dim=32, epochs=4, batch_size=32, learning_rate=2e-3)
 
@@ -29,18 +29,3 @@ def tiny_classifier(num_train=2000, seed=0):
     return classifier.train_classifier(np.array(images), np.array(labels), seed=seed, **TINY)
 
 
-def smoke_config(name, **overrides):
-    """The `smoke` variant of `zoo_configs/<name>.py` with dotted-key overrides.
-
-    (As tests/training/common.py; repeated here because that Bazel target is private to
-    its package.)
-    """
-    config = importlib.import_module(f"zoo_configs.{name}").get_config("smoke")
-    with config.unlocked():
-        for key, value in overrides.items():
-            target = config
-            *path, leaf = key.split(".")
-            for part in path:
-                target = target[part]
-            target[leaf] = value
-    return config
