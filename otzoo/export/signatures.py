@@ -62,11 +62,18 @@ class ServingModule(tf.Module):
         return {"images": self.model.sample(z)}
 
     def _sample_n(self, num_samples, seed):
-        tf.debugging.assert_positive(num_samples, message="num_samples must be >= 1")
-        tf.debugging.assert_less_equal(
-            num_samples, self.max_samples,
-            message=f"num_samples exceeds the export's cap of {self.max_samples}")
-        z = self.model.sample_prior_stateless(num_samples, tf.stack([seed, tf.constant(0, tf.int64)]))
+        checks = [
+            tf.debugging.assert_positive(num_samples, message="num_samples must be >= 1"),
+            tf.debugging.assert_less_equal(
+                num_samples, self.max_samples,
+                message=f"num_samples exceeds the export's cap of {self.max_samples}"),
+        ]
+        # The draw must wait for the checks: in a TF1 session (TF Serving) nothing else
+        # orders them, and a 10^9-row draw would be allocated before the assert fails.
+        with tf.control_dependencies(checks):
+            num_samples = tf.identity(num_samples)
+        z = self.model.sample_prior_stateless(num_samples,
+                                              tf.stack([seed, tf.constant(0, tf.int64)]))
         return {"images": self.model.sample(z), "z": z}
 
     def _encode(self, images):
