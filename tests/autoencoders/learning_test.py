@@ -121,6 +121,7 @@ def test_model_learns_the_toy_problem(name):
     rec_after, sw_after = _evaluate(model, x_eval)
     report = (f"{name}: reconstruction {rec_before:.3f} -> {rec_after:.3f}, "
               f"SW_2(codes, prior) {sw_before:.3f} -> {sw_after:.3f}")
+    print(report)  # visible with pytest -s
     # The untrained model misses both bounds by a wide margin ...
     assert rec_before > 10 * RECONSTRUCTION_BOUND and sw_before > 2 * sw_bound, report
     # ... the trained one meets them.

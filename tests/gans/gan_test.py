@@ -68,6 +68,7 @@ def test_learns_eight_gaussians():
     before = toy.sw2_to_data(model)
     metrics = toy.train(model, 400)
     after = toy.sw2_to_data(model)
+    print(f"gan: SW_2(samples, data) {before:.3f} -> {after:.3f}")  # (-s)
     assert before > 1.1 and after < 0.7, (before, after)
     assert set(metrics) == {"discriminator_loss", "generator_loss"}
 

@@ -120,6 +120,7 @@ def test_learns_eight_gaussians():
     before = toy.sw2_to_data(model)
     metrics = toy.train(model, 400)
     after = toy.sw2_to_data(model)
+    print(f"wgan_gp: SW_2(samples, data) {before:.3f} -> {after:.3f}")  # (-s)
     assert before > 1.1, before
     assert after < 0.7, (before, after)
     assert all(np.isfinite(v) for v in metrics.values())

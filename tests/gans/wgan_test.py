@@ -133,6 +133,7 @@ def test_learns_eight_gaussians():
     before = toy.sw2_to_data(model)
     metrics = toy.train(model, 400)
     after = toy.sw2_to_data(model)
+    print(f"wgan: SW_2(samples, data) {before:.3f} -> {after:.3f}")  # (-s)
     assert before > 1.1 and after < 0.7, (before, after)
     assert metrics["wasserstein_estimate"] > 0
 
