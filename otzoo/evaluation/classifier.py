@@ -35,14 +35,14 @@ import datetime
 import json
 import os
 import re
-import shutil
-import tempfile
 import time
 import types
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from otzoo.export.writer import write_atomically, write_model_card
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -343,18 +343,11 @@ def export_classifier(model, export_root, summary, test_accuracy, num_test_examp
         "metrics": {"test_accuracy": float(test_accuracy),
                     "num_test_examples": int(num_test_examples)},
     }
-    staging = tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir)
-    try:
+    def write(staging):
         tf.saved_model.save(module, staging, signatures=module.signatures())
-        with open(os.path.join(staging, "model_card.json"), "w") as f:
-            json.dump(card, f, indent=2, sort_keys=True)
-        with open(os.path.join(staging, "MODEL_CARD.md"), "w") as f:
-            f.write(_card_markdown(card))
-        os.chmod(staging, 0o755)
-        os.rename(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        write_model_card(staging, card, _card_markdown)
+
+    write_atomically(final, write)
     return final
 
 

@@ -148,6 +148,33 @@ def write_models_config(export_root, base_path="/models"):
     return path
 
 
+def write_atomically(final, write):
+    """Runs `write(staging_dir)`, then renames the staging directory to `final`.
+
+    The staging directory is a hidden sibling (`.tmp-<version>-...`, ignored by TF
+    Serving), so `final` appears complete in one `rename(2)` or not at all; on any error
+    the staging directory is removed.
+    """
+    staging = tempfile.mkdtemp(prefix=f".tmp-{os.path.basename(final)}-",
+                               dir=os.path.dirname(final))
+    try:
+        write(staging)
+        os.chmod(staging, 0o755)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def write_model_card(directory, card, markdown=None):
+    """Writes `model_card.json` and `MODEL_CARD.md` (from `markdown(card)`)."""
+    with open(os.path.join(directory, "model_card.json"), "w") as f:
+        json.dump(card, f, indent=2, sort_keys=True)
+    with open(os.path.join(directory, "MODEL_CARD.md"), "w") as f:
+        f.write((markdown or _card_markdown)(card))
+
+
 def export_model(model, config, export_root, name=None, version=None, summary=None,
                  metrics=None, command=None, max_samples=None, data_shape=None):
     """Writes `<export_root>/<name>/<version>/` atomically; returns its path.
@@ -165,19 +192,13 @@ def export_model(model, config, export_root, name=None, version=None, summary=No
 
     module = ServingModule(model, data_shape or tuple(config.data.shape),
                            **({"max_samples": max_samples} if max_samples else {}))
-    staging = tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir)
-    try:
+    def write(staging):
         tf.saved_model.save(module, staging, signatures=module.signatures())
         write_warmup_records(os.path.join(staging, WARMUP_PATH), name, module)
-        card = model_card(name, int(version), config, module, summary, metrics, command)
-        with open(os.path.join(staging, "model_card.json"), "w") as f:
-            json.dump(card, f, indent=2, sort_keys=True)
-        with open(os.path.join(staging, "MODEL_CARD.md"), "w") as f:
-            f.write(_card_markdown(card))
-        os.chmod(staging, 0o755)
-        os.rename(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        write_model_card(staging,
+                         model_card(name, int(version), config, module, summary, metrics,
+                                    command))
+
+    write_atomically(final, write)
     write_models_config(os.path.abspath(export_root))
     return final
