@@ -6,9 +6,11 @@ r"""Trains a zoo entry and exports it as a SavedModel for TF Serving.
 
 `--model=<name>` picks `zoo_configs/<name>.py` (with `--variant` as its `get_config`
 argument); `--config.<key>=<value>` overrides any field of that locked config (unknown
-keys are rejected). Re-running the same command resumes from the last checkpoint.
+keys are rejected). Re-running the same command resumes from the last checkpoint; when
+there is nothing left to train and that checkpoint is already exported, it exports nothing.
 """
 
+import json
 import os
 import shlex
 import sys
@@ -89,14 +91,44 @@ def main(argv):
           f"workdir {workdir}", flush=True)
     model, summary = trainer.train(config, workdir, strategy, steps=FLAGS.steps,
                                    verbose=verbose)
-    if FLAGS.export and strategies.is_chief(strategy):
+    export_root = user_path(FLAGS.export_dir)
+    previous = _previous_export(workdir, summary, export_root)
+    if FLAGS.export and strategies.is_chief(strategy) and previous:
+        print(f"otzoo: {summary['checkpoint']} is already exported as {previous}", flush=True)
+    elif FLAGS.export and strategies.is_chief(strategy):
         command = "bazel run //otzoo:train -- " + shlex.join(_USER_ARGV[1:])
-        path = export.export_model(model, config, user_path(FLAGS.export_dir), name=name,
+        path = export.export_model(model, config, export_root, name=name,
                                    summary=summary, command=command,
                                    max_samples=config.export.max_samples)
+        _record_export(workdir, summary, path)
         print(f"otzoo: exported {path}", flush=True)
     print(f"otzoo: done: {summary['steps']} steps, {summary['wall_time_s']} s this run; "
           f"samples in {os.path.join(workdir, 'samples.png')}", flush=True)
+
+
+_LAST_EXPORT = "last_export.json"
+
+
+def _record_export(workdir, summary, path):
+    """Remembers which checkpoint of this workdir was exported where."""
+    with open(os.path.join(workdir, _LAST_EXPORT), "w") as f:
+        json.dump({"checkpoint": summary["checkpoint"], "path": path}, f)
+
+
+def _previous_export(workdir, summary, export_root):
+    """The export of this run's checkpoint, if nothing was trained and it still exists."""
+    if summary["resumed_from_step"] < summary["steps"]:
+        return None
+    try:
+        with open(os.path.join(workdir, _LAST_EXPORT)) as f:
+            last = json.load(f)
+    except (OSError, ValueError):
+        return None
+    same_root = os.path.dirname(os.path.dirname(last.get("path", ""))) == export_root
+    if (last.get("checkpoint") == summary["checkpoint"] and same_root
+            and os.path.isdir(last["path"])):
+        return last["path"]
+    return None
 
 
 def run():

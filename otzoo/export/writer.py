@@ -118,7 +118,7 @@ Pixel values: {tuple(card['data']['value_range'])} (inputs outside are not clipp
 Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'])}.
 `sample_n` refuses more than {card['max_samples_per_request']} samples per request.
 
-Training: {training.get('steps', '?')} steps, {training.get('wall_time_s', '?')} s wall time.
+Training: {training.get('steps', '?')} steps, {training.get('total_wall_time_s', training.get('wall_time_s', '?'))} s wall time in all.
 Command: `{card['command']}`
 Git commit: `{card['git_commit']}`. Exported {card['exported_at']}.
 

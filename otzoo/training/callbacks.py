@@ -3,6 +3,7 @@
 import math
 import os
 import signal
+import time
 
 import keras
 import numpy as np
@@ -45,18 +46,28 @@ class NonFiniteGuard(keras.callbacks.Callback):
 class CheckpointEveryEpoch(keras.callbacks.Callback):
     """Saves model, optimizers, seed state and the step counter at the end of each epoch.
 
-    An epoch is `steps_per_epoch` training steps, so this is "every N steps".
+    An epoch is `steps_per_epoch` training steps, so this is "every N steps". With
+    `wall_time` (a float64 variable in the checkpoint), the training wall time summed
+    over every run that reached a checkpoint is saved too.
     """
 
-    def __init__(self, manager, step_variable, steps_per_epoch, enabled=True):
+    def __init__(self, manager, step_variable, steps_per_epoch, enabled=True,
+                 wall_time=None):
         super().__init__()
         self.manager = manager
         self.step = step_variable
         self.steps_per_epoch = steps_per_epoch
         self.enabled = enabled
+        self.wall_time = wall_time
+
+    def on_train_begin(self, logs=None):
+        self._started = time.time()
+        self._wall_before = float(self.wall_time.numpy()) if self.wall_time is not None else 0.0
 
     def on_epoch_end(self, epoch, logs=None):
         self.step.assign((epoch + 1) * self.steps_per_epoch)
+        if self.wall_time is not None:
+            self.wall_time.assign(self._wall_before + time.time() - self._started)
         # Every worker calls save (MultiWorkerMirroredStrategy needs all of them);
         # non-chief workers write to a scratch directory.
         self.manager.save(checkpoint_number=int(self.step.numpy()))

@@ -97,19 +97,21 @@ def _tf_variables(variables):
     return [v.value if hasattr(v, "value") else v for v in variables]
 
 
-def make_checkpoint(model, step):
+def make_checkpoint(model, step, wall_time=None):
     """A `tf.train.Checkpoint` of everything a resume needs.
 
     Variables are listed explicitly, by position: `model.variables` (every network's
     weights, batch-norm statistics and the seed-generator state) and each optimizer's
     variables (iteration counter, learning rate, slots). Keras 3 objects are only
     partially visible to `tf.train.Checkpoint`'s object graph (the seed generator, for
-    one, is not), so the object graph of the model is not relied upon.
+    one, is not), so the object graph of the model is not relied upon. `wall_time`, if
+    given, is the training wall time so far (seconds, summed over resumed runs).
     """
     optimizers = {name: _tf_variables(opt.variables)
                   for name, opt in model.optimizers_by_name.items()}
+    extra = {} if wall_time is None else {"wall_time_s": wall_time}
     return tf.train.Checkpoint(step=step, model_variables=_tf_variables(model.variables),
-                               optimizer_variables=optimizers)
+                               optimizer_variables=optimizers, **extra)
 
 
 def train(config, workdir, strategy, steps=None, verbose="auto"):
@@ -141,7 +143,8 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
     model = build_compiled_model(config, strategy, data_shape)
 
     step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
-    checkpoint = make_checkpoint(model, step)
+    wall_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_wall_time_s")
+    checkpoint = make_checkpoint(model, step, wall_time)
     checkpoint_dir = os.path.join(workdir, "checkpoints")
     if not chief:  # other workers write where nobody reads
         checkpoint_dir = os.path.join(workdir, "tmp_worker", str(strategy.cluster_resolver.task_id))
@@ -155,10 +158,11 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
         raise ValueError(f"checkpoint at step {start_step} is not on an epoch boundary of "
                          f"{per_epoch} steps; keep steps_per_epoch as in the first run")
 
-    summary = {"steps": total_steps, "resumed_from_step": start_step}
+    summary = {"steps": total_steps, "resumed_from_step": start_step,
+               "checkpoint": os.path.basename(manager.latest_checkpoint or "")}
     if start_step >= total_steps:
         print(f"otzoo: already trained {start_step} >= {total_steps} steps", flush=True)
-        summary["wall_time_s"] = 0.0
+        summary.update(wall_time_s=0.0, total_wall_time_s=round(float(wall_time.numpy()), 2))
         return model, summary
 
     dataset = _input_pipeline(config, strategy, model, start_step)
@@ -166,7 +170,7 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
         verbose = 1 if sys.stdout.isatty() else 2
     callbacks = [
         otzoo_callbacks.NonFiniteGuard(start_step, per_epoch, manager),
-        otzoo_callbacks.CheckpointEveryEpoch(manager, step, per_epoch),
+        otzoo_callbacks.CheckpointEveryEpoch(manager, step, per_epoch, wall_time=wall_time),
     ]
     if os.environ.get(otzoo_callbacks.SigkillAtStep.ENV):
         callbacks.append(otzoo_callbacks.SigkillAtStep(per_epoch))
@@ -190,6 +194,8 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
         verbose=verbose,
     )
     summary["wall_time_s"] = round(time.time() - started, 2)
+    summary["total_wall_time_s"] = round(float(wall_time.numpy()), 2)
+    summary["checkpoint"] = os.path.basename(manager.latest_checkpoint or "")
     summary["final_metrics"] = {k: float(v[-1]) for k, v in history.history.items()}
     if chief:
         with open(os.path.join(workdir, "train_summary.json"), "w") as f:
@@ -202,7 +208,8 @@ def restore_latest(config, workdir, strategy=None):
     strategy = strategy or tf.distribute.get_strategy()
     model = build_compiled_model(config, strategy, tuple(config.data.shape))
     step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
-    checkpoint = make_checkpoint(model, step)
+    wall_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_wall_time_s")
+    checkpoint = make_checkpoint(model, step, wall_time)
     latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
     if latest is None:
         raise FileNotFoundError(f"no checkpoint in {os.path.join(workdir, 'checkpoints')}")

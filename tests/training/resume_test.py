@@ -30,7 +30,13 @@ def _final_variables(workdir):
     reader = tf.train.load_checkpoint(path)
     return {name: reader.get_tensor(name)
             for name in reader.get_variable_to_shape_map()
-            if not name.startswith("_CHECKPOINTABLE_OBJECT_GRAPH")}
+            if not name.startswith(("_CHECKPOINTABLE_OBJECT_GRAPH", "wall_time_s"))}
+
+
+def _wall_time(workdir):
+    path = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+    return float(tf.train.load_checkpoint(path).get_tensor(
+        "wall_time_s/.ATTRIBUTES/VARIABLE_VALUE"))
 
 
 def test_sigkill_and_resume_equals_uninterrupted(tmp_path):
@@ -45,6 +51,9 @@ def test_sigkill_and_resume_equals_uninterrupted(tmp_path):
     resumed = _train(tmp_path / "resumed")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert f"resumed from" in resumed.stdout and f"at step {PER_EPOCH}" in resumed.stdout
+
+    # The wall time is summed over runs: both runs' epochs count, and it is positive.
+    assert _wall_time(tmp_path / "resumed") > 0 and _wall_time(tmp_path / "straight") > 0
 
     a, b = _final_variables(tmp_path / "straight"), _final_variables(tmp_path / "resumed")
     assert a.keys() == b.keys() and len(a) > 4

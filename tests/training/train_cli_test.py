@@ -48,6 +48,26 @@ def test_override_is_applied_and_resolved_config_written(tmp_path):
     assert (tmp_path / "exp" / "swgan" / "1" / "saved_model.pb").exists()
     assert (tmp_path / "exp" / "models.config").exists()
     assert (tmp_path / "w" / "samples.png").exists()
+    card = json.loads((tmp_path / "exp" / "swgan" / "1" / "model_card.json").read_text())
+    assert card["training"]["checkpoint"] == "ckpt-2"
+    assert card["training"]["total_wall_time_s"] > 0
+
+    # Again: nothing left to train, and ckpt-2 is exported already, so no version 2.
+    again = _cli("--model=swgan", "--variant=smoke", f"--workdir={tmp_path / 'w'}",
+                 "--export_dir", str(tmp_path / "exp"), "--config.batch_size=16",
+                 "--steps=2", "--config.steps_per_epoch=2", "--verbose=2")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "already exported" in again.stdout, again.stdout
+    assert not (tmp_path / "exp" / "swgan" / "2").exists()
+
+    # More steps: trains on from ckpt-2 and exports version 2.
+    more = _cli("--model=swgan", "--variant=smoke", f"--workdir={tmp_path / 'w'}",
+                "--export_dir", str(tmp_path / "exp"), "--config.batch_size=16",
+                "--steps=4", "--config.steps_per_epoch=2", "--verbose=2")
+    assert more.returncode == 0, more.stderr[-3000:]
+    card = json.loads((tmp_path / "exp" / "swgan" / "2" / "model_card.json").read_text())
+    assert card["training"]["checkpoint"] == "ckpt-4"
+    assert card["training"]["resumed_from_step"] == 2
 
 
 if __name__ == "__main__":
