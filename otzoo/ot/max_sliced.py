@@ -68,8 +68,10 @@ def maximise_direction(power_fn, candidates, num_steps, learning_rate):
     candidates = tf.stop_gradient(candidates)
     values = power_fn(candidates)
     best = tf.argmax(values)
-    theta = candidates[:, best]
-    best_value = values[best]
+    # tf.gather, not candidates[:, best]: XLA's strided slice needs constant bounds, so a
+    # data-dependent index became a compile-time constant and recompiled every call.
+    theta = tf.gather(candidates, best, axis=1)
+    best_value = tf.reduce_max(values)
     tiny = tf.constant(np.finfo(theta.dtype.as_numpy_dtype).tiny, theta.dtype)
 
     def body(step, theta, best_theta, best_value):
