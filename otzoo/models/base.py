@@ -77,6 +77,11 @@ def replica_slice(global_values, local_batch_size):
     return global_values[start:start + local_batch_size]
 
 
+def _plain(value):
+    """A config's ConfigDict as the plain dict Keras' `optimizers.get` accepts."""
+    return value.to_dict() if hasattr(value, "to_dict") else value
+
+
 class GenerativeModel(keras.Model):
     """Base class: latent prior, seed generator, metric trackers.
 
@@ -133,7 +138,7 @@ class GenerativeModel(keras.Model):
         for player in list(optimizers):
             override = kwargs.pop(f"{player}_optimizer", None)
             if override is not None:
-                optimizers[player] = keras.optimizers.get(override)
+                optimizers[player] = keras.optimizers.get(_plain(override))
         unknown = [k for k in kwargs if k.endswith("_optimizer")]
         if unknown:
             raise ValueError(f"unknown optimizer override(s) {unknown}; this model's players "
