@@ -6,16 +6,23 @@ Signatures (SignatureDefs with the `tensorflow/serving/predict` method):
 |---|---|---|---|
 | `sample` | `z` float32 [None, latent_dim] | `images` | all |
 | `sample_n` | `num_samples` int32 [], `seed` int64 [] | `images`, `z` | all |
-| `encode` | `images` float32 [None, *data_shape] | `z` | autoencoders |
+| `encode` | `images` float32 [None, *data_shape] | `z` (+ `log_var`, Gaussian encoders) | autoencoders |
 | `decode` | `z` float32 [None, latent_dim] | `images` | autoencoders |
 | `serving_default` | as `sample` (GANs) or `reconstruct` (autoencoders) | | all |
 
 Wrong dtypes and shapes are rejected by the signatures themselves. Pixel values are
 expected in the model's `value_range` (written in the model card); values outside it are
 passed through unchanged, not clipped. `sample_n` refuses more than `max_samples`
-samples with an InvalidArgument error before allocating anything.
+samples with an InvalidArgument error before allocating anything. For a Gaussian encoder
+(the VAE's) `encode` returns the posterior q(z|x) = N(z, diag(exp(log_var))): its mean
+`z` and its `log_var`.
+
+The functions are traced without AutoGraph (they have no tensor-dependent Python control
+flow), so an export never depends on re-reading source files from disk, which may have
+changed since the process started.
 """
 
+import functools
 import types
 
 import tensorflow as tf
@@ -44,15 +51,16 @@ class ServingModule(tf.Module):
         z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")
         images_spec = tf.TensorSpec([None, *self.data_shape], tf.float32, name="images")
 
-        self.sample = tf.function(self._sample, input_signature=[z_spec])
-        self.sample_n = tf.function(self._sample_n, input_signature=[
+        function = functools.partial(tf.function, autograph=False)
+        self.sample = function(self._sample, input_signature=[z_spec])
+        self.sample_n = function(self._sample_n, input_signature=[
             tf.TensorSpec([], tf.int32, name="num_samples"),
             tf.TensorSpec([], tf.int64, name="seed"),
         ])
         if is_autoencoder(model):
-            self.encode = tf.function(self._encode, input_signature=[images_spec])
-            self.decode = tf.function(self._decode, input_signature=[z_spec])
-            self.reconstruct = tf.function(self._reconstruct, input_signature=[images_spec])
+            self.encode = function(self._encode, input_signature=[images_spec])
+            self.decode = function(self._decode, input_signature=[z_spec])
+            self.reconstruct = function(self._reconstruct, input_signature=[images_spec])
 
     @property
     def model(self):
@@ -77,7 +85,8 @@ class ServingModule(tf.Module):
         return {"images": self.model.sample(z), "z": z}
 
     def _encode(self, images):
-        return {"z": self.model.encode(images)}
+        mean, log_var = self.model.encoder_moments(images)
+        return {"z": mean} if log_var is None else {"z": mean, "log_var": log_var}
 
     def _decode(self, z):
         return {"images": self.model.decode(z)}

@@ -3,7 +3,9 @@
 import json
 import os
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from otzoo import export
 from otzoo.export import writer
@@ -66,6 +68,23 @@ def test_version_appears_complete_in_one_rename(trained, tmp_path, monkeypatch):
     export.export_model(model, config, str(tmp_path), summary=summary)
     assert seen == [[]]
     assert writer.existing_versions(str(tmp_path / "swgan")) == [1]
+
+
+@pytest.mark.parametrize("name,gaussian", [("vae", True), ("swae", False)])
+def test_encode_returns_the_posterior_of_a_gaussian_encoder(name, gaussian, tmp_path):
+    config = common.smoke_config(name)
+    model = trainer.build_compiled_model(config, strategies.make_strategy("one_device"),
+                                         tuple(config.data.shape))
+    path = export.export_model(model, config, str(tmp_path))
+    loaded = tf.saved_model.load(path)
+    images = np.random.default_rng(0).uniform(0, 1, (3, *config.data.shape))
+    images = tf.constant(images, tf.float32)
+    out = loaded.signatures["encode"](images=images)
+    mean, log_var = model.encoder_moments(images)
+    assert set(out) == ({"z", "log_var"} if gaussian else {"z"})
+    np.testing.assert_allclose(out["z"], mean, rtol=1e-5, atol=1e-6)
+    if gaussian:
+        np.testing.assert_allclose(out["log_var"], log_var, rtol=1e-5, atol=1e-6)
 
 
 def test_export_main_exports_latest_checkpoint_of_a_workdir(tmp_path):
