@@ -92,10 +92,22 @@ class ExportedModel:
         images = self._batched("sample", "z", np.asarray(z, np.float32), "images")
         return self.to_unit(images)[0]
 
-    def encode(self, images):
-        """Codes [n, latent_dim] of images in [0, 1] (autoencoders only)."""
+    def encode(self, images, sample=False, seed=0):
+        """Codes [n, latent_dim] of images in [0, 1] (autoencoders only).
+
+        Deterministic encoders give Q(x). Gaussian encoders (whose `encode` also returns
+        `log_var`) give the posterior mean, or with `sample=True` one draw
+        z ~ q(z|x) = N(mean, diag(exp(log_var))) per image (NumPy stream `seed`): draws,
+        not means, are samples of the aggregate posterior q(z) that a VAE matches to the
+        prior.
+        """
         self._require_autoencoder("encode")
-        return self._batched("encode", "images", self.from_unit(images), "z")
+        mean = self._batched("encode", "images", self.from_unit(images), "z")
+        if not sample or "log_var" not in self.signatures["encode"].structured_outputs:
+            return mean
+        log_var = self._batched("encode", "images", self.from_unit(images), "log_var")
+        noise = np.random.default_rng(seed).standard_normal(mean.shape).astype(np.float32)
+        return mean + np.exp(0.5 * log_var) * noise
 
     def reconstruct(self, images):
         """(reconstructions in [0, 1], fraction clipped) of images in [0, 1]."""

@@ -72,6 +72,22 @@ def test_exported_model_maps_images_to_unit_range(zoo):
         gan.encode(test_images[:2])
 
 
+def test_gaussian_encoder_codes_are_posterior_draws(zoo):
+    root, _, test_images, _ = zoo
+    vae = ExportedModel(str(root / "vae" / "1"))
+    images = np.repeat(test_images[:1], 4000, axis=0)  # one x: draws of q(z|x)
+    out = vae.signatures["encode"](images=vae.from_unit(images[:1]))
+    mean, log_var = out["z"].numpy()[0], out["log_var"].numpy()[0]
+    np.testing.assert_allclose(vae.encode(images[:3]), np.tile(mean, (3, 1)), rtol=1e-5,
+                               atol=1e-6)
+    draws = vae.encode(images, sample=True, seed=5)
+    # 4000 draws: mean within 4 standard errors, std within 5%.
+    std = np.exp(0.5 * log_var)
+    assert np.all(np.abs(draws.mean(0) - mean) < 4 * std / np.sqrt(len(draws)))
+    np.testing.assert_allclose(draws.std(0), std, rtol=0.05)
+    np.testing.assert_array_equal(draws, vae.encode(images, sample=True, seed=5))
+
+
 def test_evaluate_model_writes_metrics_and_images(zoo, tmp_path):
     root, extractor, test_images, test_labels = zoo
     settings = evaluator.EvaluationSettings(**SMALL)
