@@ -14,7 +14,8 @@ def test_quick_run_compares_three_autoencoders(tmp_path):
     assert set(results["models"]) == set(vae_vs_wae.MODEL_NAMES)
     n = results["num_test"]
     for name, metrics in results["models"].items():
-        for key in ("reconstruction_mse", "latent_sw2", "latent_mmd", "code_variance"):
+        for key in ("fid_fmnist", "reconstruction_mse", "latent_sw2", "latent_mmd",
+                    "code_variance"):
             assert math.isfinite(metrics[key]), (name, key)
         assert 0 <= metrics["reconstruction_mse"] <= 1  # pixels in [0, 1]
         k = metrics["latent_dim"]
