@@ -22,21 +22,6 @@ from otzoo.networks import mlp  # noqa: E402
 
 DATA_DIM, LATENT_DIM, BATCH = 3, 2, 8
 
-_STRATEGIES = {}
-_new_strategy = testing.mirrored_strategy
-
-
-def _shared_strategy(num_replicas=2):
-    # One MirroredStrategy per process: a second strategy over the same devices reuses
-    # collective group and instance keys, and the runtime then mixes up the all-reduces
-    # of two different models ("Shape mismatch in the collective instance 100").
-    if num_replicas not in _STRATEGIES:
-        _STRATEGIES[num_replicas] = _new_strategy(num_replicas)
-    return _STRATEGIES[num_replicas]
-
-
-testing.mirrored_strategy = _shared_strategy
-
 
 def _nets(encoder_out, discriminator=False):
     keras.utils.set_random_seed(1)

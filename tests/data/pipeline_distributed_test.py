@@ -1,23 +1,20 @@
-"""`make_input_pipeline` with a MirroredStrategy over 2 logical CPU devices."""
+"""`make_input_pipeline` with a MirroredStrategy over 2 logical CPU devices.
 
+The two logical CPU devices come from tests/conftest.py.
+"""
+
+import numpy as np
+import pytest
 import tensorflow as tf
 
-# Two logical CPUs, configured before any TF op runs (it cannot be changed afterwards).
-tf.config.set_logical_device_configuration(
-        tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * 2)
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import otzoo.data  # noqa: E402
-from otzoo.data.errors import DatasetError  # noqa: E402
+import otzoo.data
+from otzoo import testing
+from otzoo.data.errors import DatasetError
 
 
 @pytest.fixture(scope="module")
 def strategy():
-    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-    assert len(devices) == 2
-    return tf.distribute.MirroredStrategy(devices)
+    return testing.mirrored_strategy(2)  # one per process, shared with other test files
 
 
 def ids(n):

@@ -145,8 +145,12 @@ def test_classifier_score_bounds():
     assert score == pytest.approx(10.0, rel=1e-9) and std == pytest.approx(0.0, abs=1e-9)
     collapsed = np.eye(10)[np.zeros(100, int)]  # confident but one class only
     assert classifier_score(collapsed)[0] == pytest.approx(1.0)
+    # Relabelling the classes changes nothing; sharper predictions score higher.
     random = np.random.default_rng(0).dirichlet(np.full(10, 0.3), size=500)
-    assert 1.0 <= classifier_score(random)[0] <= 10.0
+    score = classifier_score(random)[0]
+    assert classifier_score(random[:, ::-1])[0] == pytest.approx(score, rel=1e-12)
+    sharper = random ** 2 / np.sum(random ** 2, axis=1, keepdims=True)
+    assert classifier_score(sharper)[0] > score + 0.5
 
 
 def test_classifier_score_matches_scipy_relative_entropy():

@@ -17,15 +17,19 @@ def test_quick_run_reproduces_the_claims(tmp_path):
     records = results["records"]
     assert [r["num_projections"] for r in records] == list(
         swgan_projections.QUICK["projections"])
+    floor, untrained = results["real_floor"], results["untrained"]
+    steps = swgan_projections.QUICK["steps"]
+    epoch = steps // swgan_projections.QUICK["epochs"]
     for r in records:
-        assert r["steps"] == swgan_projections.QUICK["steps"]
+        assert r["steps"] == steps
         assert r["batch_size"] == 64
         assert r["last_epoch_sw_loss"] < r["first_epoch_sw_loss"]
-        assert 0 < r["seconds_per_step"] < 60
-        assert np.isfinite(r["fid"]) and r["fid"] > 0
-        assert np.isfinite(r["sw2"]) and r["sw2"] > 0
+        # s/step is timed over the epochs after the first: they fit in the wall time.
+        assert r["seconds_per_step"] * (steps - epoch) <= r["train_wall_time_s"]
+        # Training on SW_2 in pixel space brings the samples closer to held-out images.
+        assert r["sw2"] < untrained["sw2"], (r["sw2"], untrained["sw2"])
+        assert np.isfinite(r["fid"])
     # Real train images are far closer to the test images than any generator here.
-    floor, untrained = results["real_floor"], results["untrained"]
     assert floor["fid"] < 0.1 * min(r["fid"] for r in records)
     assert floor["sw2"] < untrained["sw2"]
     assert results["num_samples"] == swgan_projections.QUICK["num_samples"]

@@ -11,13 +11,7 @@ computed on all-gathered batches, and each replica's loss is scaled by 1 / repli
 
 from otzoo import testing
 
-try:
-    testing.split_cpu_into_logical_devices(2)  # before any TensorFlow op
-except RuntimeError as error:  # TF already initialised by another test file (pytest).
-    import pytest
-
-    pytest.skip(f"needs its own process (Bazel runs one per file): {error}",
-                allow_module_level=True)
+testing.split_cpu_into_logical_devices(2)  # tests/conftest.py did it; this checks it
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -1,30 +1,15 @@
 """otzoo.losses under tf.distribute: 2 replicas train exactly like 1 device.
 
-Two logical CPU devices are configured at import, before any TensorFlow op runs. Run
-this file in its own process (Bazel does; so does `python -m pytest <this file>`): if
-another test initialised TensorFlow first, the devices cannot be split any more and the
-tests are skipped with that reason.
+The two logical CPU devices come from tests/conftest.py.
 """
 
+import keras
+import numpy as np
+import pytest
 import tensorflow as tf
 
-_CPU = tf.config.list_physical_devices("CPU")[0]
-try:
-    tf.config.set_logical_device_configuration(
-            _CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
-except RuntimeError:  # TensorFlow already initialised by an earlier test module
-    pass
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from otzoo import losses  # noqa: E402
-from otzoo.ot import mmd, sliced_wasserstein  # noqa: E402
-
-pytestmark = pytest.mark.skipif(
-        len(tf.config.list_logical_devices("CPU")) < 2,
-        reason="needs 2 logical CPUs: run this test file in its own process")
+from otzoo import losses, testing
+from otzoo.ot import mmd, sliced_wasserstein
 
 LEARNING_RATE = 0.1
 rng = np.random.default_rng(0)
@@ -44,17 +29,8 @@ LOSSES = {
 }
 
 
-_MIRRORED = []
-
-
 def mirrored():
-    # One strategy per process: every MirroredStrategy numbers its collectives from the
-    # same start, and a second instance in one process collides with the first one's
-    # keys in the runtime's shared collective executor ("Collective instance ...
-    # expected type ...").
-    if not _MIRRORED:
-        _MIRRORED.append(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
-    return _MIRRORED[0]
+    return testing.mirrored_strategy(2)  # one per process, shared with other test files
 
 
 def train(strategy, make_loss, epochs=2, num_samples=16):

@@ -1,7 +1,6 @@
 """Every zoo config's `smoke` variant trains on the embedded data and exports.
 
-Under Bazel there is one target per zoo entry (`//tests/training:zoo_smoke_<name>_test`,
-the model name passed as an argument), so they run in parallel.
+One test per config in `zoo_configs/`; Bazel deals them over parallel shards.
 """
 
 import json
@@ -41,7 +40,4 @@ def test_smoke_train_and_export(name, tmp_path):
 
 
 if __name__ == "__main__":
-    import sys
-    names = sys.argv[1:]
-    targets = [f"{__file__}::test_smoke_train_and_export[{n}]" for n in names] or [__file__]
-    raise SystemExit(pytest.main(targets + ["-q", "-p", "no:cacheprovider"]))
+    raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
