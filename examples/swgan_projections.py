@@ -18,7 +18,7 @@ The example trains the zoo's own `swgan` (zoo_configs/swgan.py: DCGAN-style gene
 for the same steps, batch, seed and initial weights at L = 10, 100, 1000, 10^4
 (`model_kwargs.num_projections`), then scores each generator with FID-FMNIST (the
 features of the project's frozen classifier `exported/classifier`, newest version) and
-the pixel-space SW_2 (`otzoo.evaluation.transport.sliced_w2`, 1000 fixed directions),
+the pixel-space SW_2 (`otzoo.evaluation.metrics.transport.sliced_w2`, 1000 fixed directions),
 both on the same generated images against the same Fashion-MNIST test images.
 
 What it asserts (full: 400 steps of batch 64 per L; quick: L in {10, 1000}, 60 steps):
@@ -72,7 +72,8 @@ import tensorflow as tf  # noqa: E402
 
 import otzoo.data  # noqa: E402
 from otzoo.evaluation import classifier as classifier_lib  # noqa: E402
-from otzoo.evaluation import evaluator, frechet, transport  # noqa: E402
+from otzoo.evaluation import evaluator  # noqa: E402
+from otzoo.evaluation.metrics import frechet, transport  # noqa: E402
 from otzoo.evaluation import paths as evaluation_paths  # noqa: E402
 from otzoo.training import images as images_lib  # noqa: E402
 from otzoo.training import strategies, trainer  # noqa: E402

@@ -34,7 +34,7 @@ temporary directory) asserts only shapes, finite numbers and the PNG.
 Measures: MSE and latent SW_2 / MMD^2 are `otzoo.evaluation.evaluator.autoencoder_metrics`
 (SW_2 with 10^3 directions; unbiased IMQ MMD^2 at the WAE scales on 2000 codes of each);
 for the VAE its codes are one draw of q(z|x) per test image (samples of the aggregate
-posterior) and its reconstructions G(mu(x)). FID-FMNIST: `otzoo.evaluation.frechet.fid`
+posterior) and its reconstructions G(mu(x)). FID-FMNIST: `otzoo.evaluation.metrics.frechet.fid`
 in the features of the exported classifier, samples vs the same number of test images.
 
 Deviations from the talk and the paper:
@@ -69,7 +69,8 @@ from examples._common import plt
 import otzoo.data  # noqa: E402
 from otzoo.data.tfds_builders import FASHION_MNIST_LABELS  # noqa: E402
 from otzoo.evaluation import classifier as classifier_lib  # noqa: E402
-from otzoo.evaluation import evaluator, frechet, paths, transport  # noqa: E402
+from otzoo.evaluation import evaluator, paths  # noqa: E402
+from otzoo.evaluation.metrics import frechet, transport  # noqa: E402
 from otzoo.evaluation.exported_model import ExportedModel  # noqa: E402
 from otzoo.training import images as images_lib  # noqa: E402
 

@@ -46,10 +46,10 @@ import numpy as np
 
 # Functions imported from their modules: the package namespace binds `kid`,
 # `classifier_score` and `precision_recall` to the functions, not the modules.
-from otzoo.evaluation import frechet, reconstruction, transport
-from otzoo.evaluation.classifier_score import classifier_score
-from otzoo.evaluation.kid import DEFAULT_NUM_SUBSETS, DEFAULT_SUBSET_SIZE, kid
-from otzoo.evaluation.precision_recall import DEFAULT_K, precision_recall
+from otzoo.evaluation.metrics import frechet, reconstruction, transport
+from otzoo.evaluation.metrics.classifier_score import classifier_score
+from otzoo.evaluation.metrics.kid import DEFAULT_NUM_SUBSETS, DEFAULT_SUBSET_SIZE, kid
+from otzoo.evaluation.metrics.precision_recall import DEFAULT_K, precision_recall
 from otzoo.evaluation.exported_model import ExportedModel
 from otzoo.training import images as images_lib
 

@@ -15,7 +15,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from otzoo.evaluation.classifier import latest_version_dir
+from otzoo.evaluation.classifier.model import latest_version_dir
 
 #: Images per signature call (bounded by the export's `max_samples_per_request`).
 BATCH_SIZE = 1000

@@ -53,9 +53,9 @@ def _finite(metrics, keys):
     return all(math.isfinite(metrics[k]) for k in keys)
 
 
-def _metrics_by_hand(model, extractor, test_images, settings):
-    """FID, classifier score and k-NN precision/recall in plain NumPy/SciPy."""
-    generated = model.sample(settings.num_samples, settings.seed)[0]
+def _metrics_by_hand(generated, extractor, test_images, settings):
+    """FID, classifier score and k-NN precision/recall in plain NumPy/SciPy, against the
+    evaluator's documented real subset of `test_images`."""
     index = np.sort(np.random.default_rng(settings.seed).choice(
             len(test_images), settings.num_samples, replace=False))
     real = test_images[index]
@@ -133,10 +133,20 @@ def test_evaluate_model_writes_metrics_and_images(zoo, tmp_path):
     # The same numbers recomputed by hand from the export, the real subset and the
     # classifier: the evaluator scores the samples it says it scores, against the
     # test images it says, with the formulas of the papers.
-    expected = _metrics_by_hand(ExportedModel(str(root / "vae")), extractor, test_images,
-                                settings)
+    model = ExportedModel(str(root / "vae"))
+    generated = model.sample(settings.num_samples, settings.seed)[0]
+    expected = _metrics_by_hand(generated, extractor, test_images, settings)
     for key, value in expected.items():
         assert metrics[key] == pytest.approx(value, rel=1e-4, abs=1e-9), key
+    # 2 training steps leave precision and recall at 0; real images as "samples"
+    # check those formulas where they are not.
+    lookalikes = test_images[-settings.num_samples:]
+    real = evaluator.real_subset(test_images, settings.num_samples, settings.seed)[0]
+    real_metrics = evaluator.sample_metrics(lookalikes, real, extractor, settings)
+    expected = _metrics_by_hand(lookalikes, extractor, test_images, settings)
+    assert 0.2 < expected["precision"] < 1 and 0.2 < expected["recall"] < 1, expected
+    for key, value in expected.items():
+        assert real_metrics[key] == pytest.approx(value, rel=1e-4, abs=1e-9), key
     assert set(result["images"]) == {"samples", "interpolation", "reconstructions",
                                       "latent_scatter"}
     for image in result["images"].values():

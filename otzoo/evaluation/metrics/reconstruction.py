@@ -17,7 +17,7 @@ References:
 
 import numpy as np
 
-from otzoo.evaluation import _checks
+from otzoo.evaluation.metrics import _checks
 
 CLIP = 1e-7
 

@@ -24,7 +24,7 @@ References:
 
 import numpy as np
 
-from otzoo.evaluation import _checks
+from otzoo.evaluation.metrics import _checks
 
 DEFAULT_K = 3
 DEFAULT_BLOCK_SIZE = 1000

@@ -19,7 +19,7 @@ References:
 
 import numpy as np
 
-from otzoo.evaluation import _checks
+from otzoo.evaluation.metrics import _checks
 
 EPSILON = 1e-12
 

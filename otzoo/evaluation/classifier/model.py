@@ -34,7 +34,6 @@ References:
 import datetime
 import json
 import os
-import re
 import time
 import types
 
@@ -42,7 +41,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from otzoo.export.writer import write_atomically, write_model_card
+from otzoo.export.writer import existing_versions, write_atomically, write_model_card
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -261,19 +260,13 @@ class ClassifierModule(tf.Module):
                 "serving_default": features}
 
 
-def _existing_versions(model_dir):
-    if not os.path.isdir(model_dir):
-        return []
-    return sorted(int(d) for d in os.listdir(model_dir) if re.fullmatch(r"\d+", d))
-
-
 def _card_markdown(card):
     t, m = card["training"], card["metrics"]
     return f"""# {card['name']} (version {card['version']}): the evaluation feature extractor
 
 A LeNet-style CNN trained on the Fashion-MNIST train split, frozen. Its penultimate layer
 ({card['feature_dim']}-D) defines FID-FMNIST, KID and precision/recall; its softmax the
-classifier score. See `otzoo/evaluation/classifier.py`.
+classifier score. See `otzoo/evaluation/classifier/`.
 
 Inputs: `images` float32 [None, {', '.join(str(s) for s in card['data']['shape'])}] in
 [0, 1]. Signatures: {', '.join(card['signatures'])}.
@@ -314,7 +307,7 @@ def export_classifier(model, export_root, summary, test_accuracy, num_test_examp
     model_dir = os.path.join(os.path.abspath(export_root), CLASSIFIER_NAME)
     os.makedirs(model_dir, exist_ok=True)
     if version is None:
-        version = (_existing_versions(model_dir) or [0])[-1] + 1
+        version = (existing_versions(model_dir) or [0])[-1] + 1
     final = os.path.join(model_dir, str(int(version)))
     if os.path.exists(final):
         raise FileExistsError(f"{final} exists; versions are immutable, pick another")
@@ -353,7 +346,7 @@ def export_classifier(model, export_root, summary, test_accuracy, num_test_examp
 
 def latest_version_dir(model_dir):
     """`<model_dir>/<newest integer version>`; FileNotFoundError when there is none."""
-    versions = _existing_versions(model_dir)
+    versions = existing_versions(model_dir)
     if not versions:
         raise FileNotFoundError(f"no integer version directory under {model_dir}")
     return os.path.join(model_dir, str(versions[-1]))

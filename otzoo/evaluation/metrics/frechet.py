@@ -27,7 +27,7 @@ References:
 
 import numpy as np
 
-from otzoo.evaluation import _checks
+from otzoo.evaluation.metrics import _checks
 
 
 def gaussian_statistics(features):

@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from otzoo import ot as otzoo_ot
-from otzoo.evaluation import _checks
+from otzoo.evaluation.metrics import _checks
 
 DEFAULT_NUM_W2_SAMPLES = 2000
 DEFAULT_NUM_PROJECTIONS = 10_000

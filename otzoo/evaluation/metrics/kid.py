@@ -20,7 +20,7 @@ References:
 
 import numpy as np
 
-from otzoo.evaluation import _checks
+from otzoo.evaluation.metrics import _checks
 
 DEFAULT_NUM_SUBSETS = 100
 DEFAULT_SUBSET_SIZE = 1000
