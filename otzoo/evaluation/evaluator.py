@@ -46,6 +46,7 @@ import numpy as np
 
 # Functions imported from their modules: the package namespace binds `kid`,
 # `classifier_score` and `precision_recall` to the functions, not the modules.
+from otzoo import checks
 from otzoo.evaluation.metrics import frechet, reconstruction, transport
 from otzoo.evaluation.metrics.classifier_score import classifier_score
 from otzoo.evaluation.metrics.kid import DEFAULT_NUM_SUBSETS, DEFAULT_SUBSET_SIZE, kid
@@ -71,13 +72,13 @@ class EvaluationSettings:
                  kid_subsets=DEFAULT_NUM_SUBSETS,
                  kid_subset_size=DEFAULT_SUBSET_SIZE,
                  k=DEFAULT_K, classifier_score_splits=10, seed=0):
-        self.num_samples = _positive(num_samples, "num_samples", minimum=max(k + 1, 2))
-        self.num_w2_samples = _positive(num_w2_samples, "num_w2_samples")
-        self.num_projections = _positive(num_projections, "num_projections")
-        self.kid_subsets = _positive(kid_subsets, "kid_subsets")
-        self.kid_subset_size = _positive(kid_subset_size, "kid_subset_size", minimum=2)
-        self.k = _positive(k, "k")
-        self.classifier_score_splits = _positive(classifier_score_splits,
+        self.num_samples = checks.positive_int(num_samples, "num_samples", minimum=max(k + 1, 2))
+        self.num_w2_samples = checks.positive_int(num_w2_samples, "num_w2_samples")
+        self.num_projections = checks.positive_int(num_projections, "num_projections")
+        self.kid_subsets = checks.positive_int(kid_subsets, "kid_subsets")
+        self.kid_subset_size = checks.positive_int(kid_subset_size, "kid_subset_size", minimum=2)
+        self.k = checks.positive_int(k, "k")
+        self.classifier_score_splits = checks.positive_int(classifier_score_splits,
                                                  "classifier_score_splits")
         if self.classifier_score_splits > self.num_samples:
             raise ValueError(f"classifier_score_splits ({classifier_score_splits}) must not "
@@ -86,12 +87,6 @@ class EvaluationSettings:
 
     def as_dict(self):
         return dict(vars(self))
-
-
-def _positive(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def real_subset(images, num, seed, name="images"):

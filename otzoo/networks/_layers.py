@@ -2,6 +2,8 @@
 
 import keras
 
+from otzoo import checks
+
 NORMALIZATIONS = (None, "batch", "layer")
 
 
@@ -24,7 +26,4 @@ def normalization_layer(normalization, name):
     return None
 
 
-def check_positive_int(value, what):
-    if int(value) != value or int(value) < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
+check_positive_int = checks.positive_int  # the project-wide check (otzoo/checks.py)

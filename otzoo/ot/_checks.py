@@ -11,10 +11,10 @@ trace time (eager tensors, NumPy arrays, constants); symbolic values cannot rais
 Python `ValueError` and are not checked.
 """
 
-import numbers
-
 import numpy as np
 import tensorflow as tf
+
+from otzoo import checks
 
 __all__ = [
     "check_point_cloud",
@@ -126,77 +126,23 @@ def check_point_clouds(x, y, name_x="x", name_y="y"):
     return x, y
 
 
-def _as_python_number(value, name):
-    """A Python/NumPy scalar or a trace-time-known scalar tensor as a Python number."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be a number, got a boolean {value!r}")
-    if isinstance(value, numbers.Number):
-        return value
-    if isinstance(value, np.ndarray) and value.shape == ():
-        return value.item()
-    if isinstance(value, (tf.Tensor, tf.Variable)):
-        static = tf.get_static_value(value)
-        if static is not None and np.ndim(static) == 0:
-            return np.asarray(static).item()
-    raise ValueError(f"{name} must be a Python number known at trace time, got "
-                     f"{value!r}")
-
-
 def check_p(p):
     """Checks the order p of a Wasserstein distance: a finite number p >= 1.
 
     Returns:
       p as a Python float (or int if it is integral, so that `p == 2` stays exact).
     """
-    value = _as_python_number(p, "p")
+    value = checks.as_number(p, "p")
     if not np.isfinite(value) or value < 1:
         raise ValueError(f"p must be a finite number >= 1 (W_p is a metric only for "
                          f"p >= 1), got {p!r}")
     return int(value) if float(value).is_integer() else float(value)
 
 
-def check_positive_int(value, name):
-    """Checks a count (projections, steps, ...): an integer >= 1.
-
-    Returns:
-      `value` as a Python int.
-    """
-    number = _as_python_number(value, name)
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        number = int(number)
-    if not isinstance(number, numbers.Integral) or number < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(number)
-
-
-def check_non_negative_int(value, name):
-    """Checks a count that may be zero (e.g. a number of optimisation steps).
-
-    Returns:
-      `value` as a Python int.
-    """
-    number = _as_python_number(value, name)
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-        number = int(number)
-    if not isinstance(number, numbers.Integral) or number < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(number)
-
-
-def check_positive(value, name):
-    """Checks a strictly positive finite number (radius, learning rate, ...).
-
-    Returns:
-      `value` as a Python float.
-    """
-    number = _as_python_number(value, name)
-    if not np.isfinite(number) or number <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(number)
+# Counts and positive numbers: the project-wide checks (otzoo/checks.py).
+check_positive_int = checks.positive_int
+check_non_negative_int = checks.non_negative_int
+check_positive = checks.positive_number
 
 
 def check_non_negative(value, name):
@@ -205,7 +151,7 @@ def check_non_negative(value, name):
     Returns:
       `value` as a Python float.
     """
-    number = _as_python_number(value, name)
+    number = checks.as_number(value, name)
     if not np.isfinite(number) or number < 0:
         raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
     return float(number)

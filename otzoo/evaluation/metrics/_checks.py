@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from otzoo import checks
+
 
 def features(value, name, min_points=1):
     """`value` as a finite float64 [n, d] array with n >= min_points."""
@@ -29,10 +31,7 @@ def pair(x, y, names=("x", "y"), min_points=1):
     return x, y
 
 
-def positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+positive_int = checks.positive_int  # the project-wide check (otzoo/checks.py)
 
 
 def images01(value, name):
