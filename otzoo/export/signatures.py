@@ -4,18 +4,27 @@ Signatures (SignatureDefs with the `tensorflow/serving/predict` method):
 
 | name | inputs | outputs | models |
 |---|---|---|---|
-| `sample` | `z` float32 [None, latent_dim] | `images` | all |
+| `sample` | `z` float32 [n, latent_dim] | `images` | all |
 | `sample_n` | `num_samples` int32 [], `seed` int64 [] | `images`, `z` | all |
-| `encode` | `images` float32 [None, *data_shape] | `z` (+ `log_var`, Gaussian encoders) | autoencoders |
-| `decode` | `z` float32 [None, latent_dim] | `images` | autoencoders |
+| `encode` | `images` float32 [n, *data_shape] | `z` (+ `log_var`, Gaussian encoders) | autoencoders |
+| `decode` | `z` float32 [n, latent_dim] | `images` | autoencoders |
+| `reconstruct` | `images` float32 [n, *data_shape] | `reconstructions` | autoencoders |
 | `serving_default` | as `sample` (GANs) or `reconstruct` (autoencoders) | | all |
 
-Wrong dtypes and shapes are rejected by the signatures themselves. Pixel values are
-expected in the model's `value_range` (written in the model card); values outside it are
-passed through unchanged, not clipped. `sample_n` refuses more than `max_samples`
-samples with an InvalidArgument error before allocating anything. For a Gaussian encoder
-(the VAE's) `encode` returns the posterior q(z|x) = N(z, diag(exp(log_var))): its mean
-`z` and its `log_var`.
+Every request is bounded and checked before anything is computed, each refusal an
+InvalidArgument error that names the signature and the input:
+  * `sample_n`: 1 <= `num_samples` <= `max_samples`.
+  * `sample`, `encode`, `decode`, `reconstruct`: the input must be [n, latent_dim] or
+    [n, *data_shape] with n <= `max_samples`, and finite (no NaN or Inf).
+The shape is checked in the graph because the declared one is not enforced where it
+matters: a session fed through the C++ API (as TF Serving feeds it) and a
+`tf.saved_model.load`ed signature both accept any shape. Unchecked, an image of the
+wrong size is encoded without an error, and one of the wrong rank aborts the serving
+process on a failed CHECK inside the convolution. Wrong dtypes are refused by the
+runtime. Pixel values are expected in the model's `value_range` (written in the model
+card); finite values outside it are passed through unchanged, not clipped. For a
+Gaussian encoder (the VAE's) `encode` returns the posterior
+q(z|x) = N(z, diag(exp(log_var))): its mean `z` and its `log_var`.
 
 The functions are traced without AutoGraph (they have no tensor-dependent Python control
 flow), so an export never depends on re-reading source files from disk, which may have
@@ -66,15 +75,47 @@ class ServingModule(tf.Module):
     def model(self):
         return self._untracked.model
 
+    def _checked_batch(self, signature, x, name, row_shape):
+        """`x`, once it is known to be [n, *row_shape], n <= max_samples, all finite."""
+        shape = tf.shape(x)
+        expected = ", ".join(str(d) for d in row_shape)
+        # Compared as text: a request of the wrong rank cannot be compared element-wise,
+        # and a rank check would be folded away at trace time from the declared shape.
+        got = tf.strings.reduce_join(tf.strings.as_string(shape[1:]), separator=", ")
+        shape_check = tf.debugging.Assert(
+            tf.equal(got, expected),
+            [f"{signature}: {name} must have shape [n, {expected}]; got shape", shape],
+            summarize=len(row_shape) + 1)
+        # Each check waits for the one before, and the model for all of them: nothing
+        # else orders them (a loaded signature does not even run an assert that no
+        # output depends on), and a request over the cap must be refused before its
+        # rows are computed.
+        with tf.control_dependencies([shape_check]):
+            cap_check = tf.debugging.assert_less_equal(
+                shape[0], self.max_samples,
+                message=f"{signature}: {name} has more rows than the cap of "
+                        f"{self.max_samples} per request")
+        with tf.control_dependencies([cap_check]):
+            return tf.debugging.check_numerics(
+                x, f"{signature}: {name} must be finite (no NaN or Inf)")
+
+    def _checked_z(self, signature, z):
+        return self._checked_batch(signature, z, "z", (self.latent_dim,))
+
+    def _checked_images(self, signature, images):
+        return self._checked_batch(signature, images, "images", self.data_shape)
+
     def _sample(self, z):
-        return {"images": self.model.sample(z)}
+        return {"images": self.model.sample(self._checked_z("sample", z))}
 
     def _sample_n(self, num_samples, seed):
         checks = [
-            tf.debugging.assert_positive(num_samples, message="num_samples must be >= 1"),
+            tf.debugging.assert_positive(
+                num_samples, message="sample_n: num_samples must be >= 1"),
             tf.debugging.assert_less_equal(
                 num_samples, self.max_samples,
-                message=f"num_samples exceeds the export's cap of {self.max_samples}"),
+                message=f"sample_n: num_samples exceeds the cap of {self.max_samples} "
+                        f"per request"),
         ]
         # The draw must wait for the checks: in a TF1 session (TF Serving) nothing else
         # orders them, and a 10^9-row draw would be allocated before the assert fails.
@@ -85,13 +126,14 @@ class ServingModule(tf.Module):
         return {"images": self.model.sample(z), "z": z}
 
     def _encode(self, images):
-        mean, log_var = self.model.encoder_moments(images)
+        mean, log_var = self.model.encoder_moments(self._checked_images("encode", images))
         return {"z": mean} if log_var is None else {"z": mean, "log_var": log_var}
 
     def _decode(self, z):
-        return {"images": self.model.decode(z)}
+        return {"images": self.model.decode(self._checked_z("decode", z))}
 
     def _reconstruct(self, images):
+        images = self._checked_images("reconstruct", images)
         return {"reconstructions": self.model.decode(self.model.encode(images))}
 
     def signatures(self):

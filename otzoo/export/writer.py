@@ -41,11 +41,12 @@ def _warmup_requests(name, module):
     from tensorflow_serving.apis import predict_pb2
 
     rng = np.random.default_rng(0)
-    z = rng.standard_normal((2, module.latent_dim)).astype(np.float32)
-    images = rng.uniform(0, 1, (2, *module.data_shape)).astype(np.float32)
+    n = min(2, module.max_samples)  # a warmup request over the cap would fail the load
+    z = rng.standard_normal((n, module.latent_dim)).astype(np.float32)
+    images = rng.uniform(0, 1, (n, *module.data_shape)).astype(np.float32)
     inputs = {
         "sample": {"z": z},
-        "sample_n": {"num_samples": np.int32(2), "seed": np.int64(0)},
+        "sample_n": {"num_samples": np.int32(n), "seed": np.int64(0)},
         "encode": {"images": images},
         "decode": {"z": z},
         "reconstruct": {"images": images},
@@ -116,7 +117,8 @@ def _card_markdown(card):
 Model: `{card['model']}`, trained on `{card['data']['name']}` {tuple(card['data']['shape'])}.
 Pixel values: {tuple(card['data']['value_range'])} (inputs outside are not clipped).
 Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'])}.
-`sample_n` refuses more than {card['max_samples_per_request']} samples per request.
+Requests for more than {card['max_samples_per_request']} samples or with more input rows, and
+non-finite inputs, are refused.
 
 Training: {training.get('steps', '?')} steps, {training.get('total_wall_time_s', training.get('wall_time_s', '?'))} s wall time in all.
 Command: `{card['command']}`
@@ -148,12 +150,18 @@ def write_models_config(export_root, base_path="/models"):
     return path
 
 
+class ExportError(RuntimeError):
+    """Writing a version failed and nothing was published; `__cause__` is the error."""
+
+
 def write_atomically(final, write):
     """Runs `write(staging_dir)`, then renames the staging directory to `final`.
 
     The staging directory is a hidden sibling (`.tmp-<version>-...`, ignored by TF
-    Serving), so `final` appears complete in one `rename(2)` or not at all; on any error
-    the staging directory is removed.
+    Serving), so `final` appears complete in one `rename(2)` or not at all. On any error
+    (a full disk half-way through the SavedModel, say) the staging directory is removed
+    and an `ExportError` says which version failed, that nothing was published, and
+    why; the original error is its `__cause__`.
     """
     staging = tempfile.mkdtemp(prefix=f".tmp-{os.path.basename(final)}-",
                                dir=os.path.dirname(final))
@@ -161,7 +169,16 @@ def write_atomically(final, write):
         write(staging)
         os.chmod(staging, 0o755)
         os.rename(staging, final)
-    except BaseException:
+    except Exception as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        leftover = (f"its staging directory {staging} could not be removed; delete it"
+                    if os.path.exists(staging) else
+                    "its staging directory was removed")
+        raise ExportError(
+            f"writing version {os.path.basename(final)} of "
+            f"{os.path.basename(os.path.dirname(final))} ({final}) failed; nothing was "
+            f"published ({leftover}): {type(error).__name__}: {error}") from error
+    except BaseException:  # KeyboardInterrupt, SystemExit: clean up, change nothing else
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
