@@ -11,7 +11,7 @@ from otzoo import ot as otzoo_ot
 from otzoo.evaluation import (classifier_score, exact_w2, fid, frechet_distance,
                               gaussian_statistics, kid, latent_mmd, precision_recall,
                               reconstruction_errors, sliced_w2)
-from otzoo.evaluation.kid import mmd2_unbiased, polynomial_kernel
+from otzoo.evaluation.metrics.kid import mmd2_unbiased, polynomial_kernel
 
 
 def _gaussian(n, d, seed, mean=0.0, scale=1.0):
