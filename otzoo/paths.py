@@ -7,6 +7,7 @@ user looks (e.g. `<repo>/exported/` when run from the repository root).
 """
 
 import os
+import tempfile
 
 
 def user_path(path):
@@ -16,3 +17,22 @@ def user_path(path):
         return path
     base = os.environ.get("BUILD_WORKING_DIRECTORY") or os.getcwd()
     return os.path.normpath(os.path.join(base, path))
+
+
+def ensure_writable_dir(path):
+    """Creates the directory `path` if needed and checks that a file can be written in it.
+
+    Called before training, so that an unwritable `--workdir` or `--export_dir` stops the
+    run at once instead of after hours of training.
+
+    Raises:
+      OSError: `path` (or a parent) is a file, or cannot be created or written; the
+        exception's `filename` is the path concerned.
+    """
+    os.makedirs(path, exist_ok=True)
+    # Creating a file is the test that cannot be wrong about permissions, ACLs or
+    # read-only mounts (os.access answers for the real user id only).
+    fd, probe = tempfile.mkstemp(prefix=".otzoo_write_check_", dir=path)
+    os.close(fd)
+    os.remove(probe)
+    return path

@@ -22,7 +22,7 @@ Install by hand:
   - Bazel 4.2+ (https://bazel.build/install), on PATH as 'bazel';
   - Fashion-MNIST's four idx files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
     t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) in /usr/share/datasets/fashion-mnist/
-    (or pass --config.data.data_dir=DIR when training);
+    (or train on a folder of them with --data=fashion_mnist:DIR);
   - Python >= 3.10 with the venv module.
 Then run this command again.
 MSG

@@ -4,8 +4,13 @@ Schema (every field can be overridden with `--config.<key>=<value>`):
 
   model            registry key of the trainer (`otzoo.models.MODELS`), = file stem
   seed             seeds the model's SeedGenerator, the data shuffle, Keras
-  data.name        `otzoo.data.load` name; data.shape the example shape
-  data.options     options of `otzoo.data.load` (value_range, data_dir, ...)
+  data.name        the data: fashion_mnist (default), mnist (any MNIST-format folder),
+                   image_folder, or tfds:NAME[:SPLIT] (a prepared TFDS dataset)
+  data.path        its folder (for tfds: the TFDS data_dir); "" = the default
+  data.shape       the example shape (H, W, C); every network's image_shape refers to it,
+                   so the networks and the exported signatures follow it
+  data.options     options of `otzoo.data.load` (value_range, ...); the command line adds
+                   the ones data.name/path/shape imply (otzoo.data.sources)
   batch_size       global batch size (split across replicas)
   steps            total training steps (one generator step for the GAN family)
   steps_per_epoch  checkpoint / log / sample-grid interval, in steps
@@ -18,6 +23,7 @@ Schema (every field can be overridden with `--config.<key>=<value>`):
 import ml_collections
 
 IMAGE_SHAPE = (28, 28, 1)
+VARIANTS = ("default", "smoke")
 
 
 def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
@@ -27,6 +33,7 @@ def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
     config.seed = 0
     config.data = ml_collections.ConfigDict({
         "name": "fashion_mnist",
+        "path": "",
         "shape": IMAGE_SHAPE,
         "options": {"value_range": tuple(float(v) for v in value_range)},
     })
@@ -44,6 +51,15 @@ def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
 
 def network(builder, **kwargs):
     return ml_collections.ConfigDict({"builder": builder, "kwargs": kwargs})
+
+
+def data_shape(config):
+    """A reference to `config.data.shape`, for a network's `image_shape`.
+
+    Setting data.shape (`--image_shape=64,64,3`, `--config.data.shape=64,64,3`) then
+    reshapes every network that refers to it; the builders pick the depth per size.
+    """
+    return config.data.get_ref("shape")
 
 
 def smoke(config, base_filters=4):
@@ -69,5 +85,5 @@ def select(config, arg):
     """Applies the variant named by the `get_config` argument (None or "smoke")."""
     variants = {None: lambda c: c, "": lambda c: c, "default": lambda c: c, "smoke": smoke}
     if arg not in variants:
-        raise ValueError(f"unknown config variant {arg!r}; known: default, smoke")
+        raise ValueError(f"unknown config variant {arg!r}; known: {', '.join(VARIANTS)}")
     return variants[arg](config)

@@ -15,10 +15,10 @@ LATENT_DIM = 32
 def get_config(arg=None):
     config = _common.base_config("max_swgan", value_range=(-1, 1), steps=3000)
     config.networks.generator = _common.network(
-        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.IMAGE_SHAPE,
+        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.data_shape(config),
         base_filters=32, output_activation="tanh")
     config.networks.discriminator = _common.network(
-        "conv_encoder", image_shape=_common.IMAGE_SHAPE, output_dim=1, base_filters=32)
+        "conv_encoder", image_shape=_common.data_shape(config), output_dim=1, base_filters=32)
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.direction = "discriminator"
     config.model_kwargs.jit_penalties = True

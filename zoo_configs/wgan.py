@@ -20,10 +20,10 @@ LATENT_DIM = 32
 def get_config(arg=None):
     config = _common.base_config("wgan", value_range=(-1, 1), steps=1500)
     config.networks.generator = _common.network(
-        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.IMAGE_SHAPE,
+        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.data_shape(config),
         base_filters=32, output_activation="tanh")
     config.networks.critic = _common.network(
-        "conv_encoder", image_shape=_common.IMAGE_SHAPE, output_dim=1, base_filters=32)
+        "conv_encoder", image_shape=_common.data_shape(config), output_dim=1, base_filters=32)
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.clip_value = 0.01
     config.model_kwargs.critic_steps = 5

@@ -9,13 +9,17 @@ An idx file is a big-endian header followed by the raw array:
     then        d big-endian uint32 sizes, then prod(sizes) elements, row-major.
 
 So images are magic 0x00000803 with sizes (N, rows, cols) and labels are magic
-0x00000801 with size (N,). The file length must be exactly
+0x00000801 with size (N,). The format holds any number of dimensions, so colour images
+are magic 0x00000804 with sizes (N, rows, cols, channels) in files named
+`...-images-idx4-ubyte` (an otzoo extension of the MNIST naming; readers that expect
+idx3 reject them). The file length must be exactly
 `4 + 4 d + prod(sizes) * itemsize`: the reader checks it, so a truncated download or a
 file with trailing garbage is an error naming the file, never a silently shorter dataset.
 
 A split of an MNIST-format folder is a pair of files, found by name:
 
     {prefix}{stem}-images-idx3-ubyte[.gz]   and   {prefix}{stem}-labels-idx1-ubyte[.gz]
+    (or -images-idx4-ubyte[.gz] for images with channels)
 
 with stem `train` for split "train" and `t10k` or `test` for split "test"; `.` is accepted
 in place of the last `-` (`train-images.idx3-ubyte`, as some archives unpack). `prefix` is
@@ -70,7 +74,8 @@ def parse_idx(data, path="<bytes>", expected_ndim=None, expected_dtype=None):
       data: bytes of the (decompressed) file.
       path: name used in error messages.
       expected_ndim: if given, the number of dimensions the header must declare (3 for
-        images, 1 for labels).
+        images, 1 for labels), or a tuple of allowed numbers ((3, 4): images with or
+        without channels).
       expected_dtype: if given, the NumPy dtype the header must declare (uint8 for the
         MNIST family).
 
@@ -81,6 +86,8 @@ def parse_idx(data, path="<bytes>", expected_ndim=None, expected_dtype=None):
       DatasetError: bad magic number, unexpected type or rank, or a byte length that
         differs from what the header declares.
     """
+    allowed = (expected_ndim,) if isinstance(expected_ndim, int) else expected_ndim
+    expected_ndim = allowed[0] if allowed else None
     what = f"{expected_ndim}-D" if expected_ndim else "an"
     if len(data) < 4:
         raise DatasetError(f"idx file {path} is {len(data)} bytes long; expected at least a "
@@ -91,11 +98,12 @@ def parse_idx(data, path="<bytes>", expected_ndim=None, expected_dtype=None):
                 f"idx file {path} has magic number 0x{data[:4].hex()}; expected 0x000008"
                 f"{expected_ndim or 0:02x} for {what} idx array (is this an idx file?)")
     dtype = _DTYPES[type_code]
-    if expected_ndim is not None and ndim != expected_ndim:
+    if allowed and ndim not in allowed:
+        expected = " or ".join(f"0x{type_code:06x}{d:02x} ({d}-D)" for d in allowed)
         raise DatasetError(
                 f"idx file {path} has magic number 0x{data[:4].hex()} ({ndim}-D); expected "
-                f"0x{type_code:06x}{expected_ndim:02x} ({expected_ndim}-D) — images are "
-                f"idx3 (N, rows, cols), labels idx1 (N,); were the files swapped?")
+                f"{expected} — images are idx3 (N, rows, cols) or idx4 (N, rows, cols, "
+                f"channels), labels idx1 (N,); were the files swapped?")
     if expected_dtype is not None and dtype.newbyteorder("=") != np.dtype(expected_dtype):
         raise DatasetError(f"idx file {path} holds {dtype.newbyteorder('=')} elements; "
                            f"expected {np.dtype(expected_dtype)}")
@@ -120,8 +128,33 @@ def read_idx(path, expected_ndim=None, expected_dtype=None):
     return parse_idx(_read_bytes(path), path, expected_ndim, expected_dtype)
 
 
+def read_shape(path):
+    """The array shape an idx file declares, from its header only (cheap for big files).
+
+    Raises:
+      DatasetNotFoundError, DatasetError: a missing, unreadable or non-idx file.
+    """
+    try:
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+            head = f.read(4)
+            if len(head) == 4 and int.from_bytes(head[:2], "big") == 0 \
+                    and head[2] in _DTYPES:
+                head += f.read(4 * head[3])
+    except FileNotFoundError:
+        raise DatasetNotFoundError(f"idx file {path} does not exist") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+        raise DatasetError(
+                f"cannot read idx file {path}: {e} (truncated or corrupt gzip file?)") from e
+    if len(head) < 4 or int.from_bytes(head[:2], "big") != 0 or head[2] not in _DTYPES \
+            or len(head) < 4 + 4 * head[3]:
+        raise DatasetError(f"idx file {path} has no valid idx header (magic number "
+                           f"0x{head[:4].hex()}); is this an idx file?")
+    return tuple(int.from_bytes(head[4 + 4 * i:8 + 4 * i], "big") for i in range(head[3]))
+
+
 def _idx_pattern(stem, kind, ndim):
-    # {prefix}{stem}-{kind}-idx{ndim}-ubyte[.gz], with '.' allowed before 'idx'.
+    # {prefix}{stem}-{kind}-idx{ndim}-ubyte[.gz], with '.' allowed before 'idx'; ndim is a
+    # regex character class ("3", "[34]").
     return re.compile(rf"^(?P<prefix>.*?){stem}-{kind}[-.]idx{ndim}-ubyte(?P<gz>\.gz)?$")
 
 
@@ -155,7 +188,7 @@ def find_idx_files(data_dir, split, prefix=None, dataset="MNIST-format", hint=""
     names = sorted(os.listdir(data_dir))
     found = {}  # prefix -> {"images": path, "labels": path}
     for stem in stems:
-        for kind, ndim in (("images", 3), ("labels", 1)):
+        for kind, ndim in (("images", "[34]"), ("labels", "1")):
             pattern = _idx_pattern(re.escape(stem), kind, ndim)
             for name in names:
                 m = pattern.match(name)
@@ -195,14 +228,15 @@ def load_idx_split(data_dir, split, prefix=None, transpose=False, dataset="MNIST
       dataset, hint: used in error messages.
 
     Returns:
-      (images, labels): uint8 array [N, rows, cols, 1] and int64 array [N].
+      (images, labels): uint8 array [N, rows, cols, channels] (channels = 1 for idx3
+      images) and int64 array [N].
 
     Raises:
       DatasetNotFoundError, DatasetError: see `find_idx_files` and `parse_idx`; also when
         the image and label files hold different numbers of examples.
     """
     images_path, labels_path = find_idx_files(data_dir, split, prefix, dataset, hint)
-    images = read_idx(images_path, expected_ndim=3, expected_dtype=np.uint8)
+    images = read_idx(images_path, expected_ndim=(3, 4), expected_dtype=np.uint8)
     labels = read_idx(labels_path, expected_ndim=1, expected_dtype=np.uint8)
     if images.shape[0] != labels.shape[0]:
         raise DatasetError(
@@ -211,6 +245,8 @@ def load_idx_split(data_dir, split, prefix=None, transpose=False, dataset="MNIST
                 f"(mismatched or corrupt files)")
     if images.shape[0] == 0:
         raise DatasetError(f"{dataset} split {split!r}: {images_path} holds no images")
+    if images.ndim == 3:
+        images = images[..., None]
     if transpose:
-        images = images.transpose(0, 2, 1)
-    return images[..., None], labels.astype(np.int64)
+        images = images.transpose(0, 2, 1, 3)
+    return images, labels.astype(np.int64)

@@ -14,11 +14,14 @@ across machines and runs, and adding images never moves old ones between splits.
 
 Each image is decoded with Pillow, converted to C channels ("L", "RGB" or "RGBA"), scaled
 so that it covers H x W and centre-cropped (`PIL.ImageOps.fit`, bicubic with
-antialiasing), then scaled to `value_range`. All images are decoded when `load` is called
-(two threads), so an unreadable file raises `DatasetError` naming it before training
-starts, and epochs then cost no decoding; the decoded uint8 array takes N * H * W * C
-bytes of memory (64x64x3: 12 KB per image, 1.2 GB per 100k images). Other files (no image
-extension, hidden files) are ignored.
+antialiasing), then scaled to `value_range`. With `image_shape=None` nothing is resized:
+every image must have the same size, which is the shape (C = 1 when every image is grey,
+else 3; `common_shape` reads it from the files' headers without decoding them).
+
+All images are decoded when `load` is called (two threads), so an unreadable file raises
+`DatasetError` naming it before training starts, and epochs then cost no decoding; the
+decoded uint8 array takes N * H * W * C bytes of memory (64x64x3: 12 KB per image, 1.2 GB
+per 100k images). Other files (no image extension, hidden files) are ignored.
 """
 
 import concurrent.futures
@@ -34,6 +37,7 @@ from otzoo.data.paths import resolve_path
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+_GREY_MODES = ("1", "L", "I", "I;16", "F")  # Pillow modes of one-channel images
 _SPLIT_DIRS = ("train", "test")
 
 
@@ -85,20 +89,106 @@ def _check_shape(image_shape):
     return h, w, c
 
 
+def fit(img, image_shape):
+    """A Pillow image -> uint8 [H, W, C]: C channels, scaled to cover H x W, centre-cropped."""
+    h, w, c = image_shape
+    img = img.convert(_MODES[c])
+    if img.size != (w, h):
+        img = ImageOps.fit(img, (w, h), method=Image.Resampling.BICUBIC)
+    return np.asarray(img, dtype=np.uint8).reshape(h, w, c)
+
+
+def fit_arrays(images, image_shape):
+    """uint8 [N, h, w, c] -> uint8 [N, H, W, C] by `fit` (c in 1, 3, 4); for idx images."""
+    image_shape = _check_shape(image_shape)
+    c = images.shape[-1]
+    if c not in _MODES:
+        raise DatasetError(f"cannot convert {c}-channel images to {image_shape}; expected "
+                           f"images with channels in {sorted(_MODES)}")
+    if images.shape[1:] == image_shape:
+        return images
+    out = np.empty((len(images), *image_shape), np.uint8)
+    for i, image in enumerate(images):
+        out[i] = fit(Image.fromarray(image[..., 0] if c == 1 else image, _MODES[c]),
+                     image_shape)
+    return out
+
+
 def decode_image(path, image_shape):
     """One image file -> uint8 [H, W, C], covered and centre-cropped; errors name the file."""
-    h, w, c = image_shape
     try:
         with Image.open(path) as img:
-            img = img.convert(_MODES[c])
-            img = ImageOps.fit(img, (w, h), method=Image.Resampling.BICUBIC)
-            array = np.asarray(img, dtype=np.uint8)
+            array = fit(img, image_shape)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         # Pillow raises UnidentifiedImageError (an OSError) for non-images and OSError
         # ("image file is truncated") or SyntaxError for broken ones.
         raise DatasetError(f"cannot read image {path}: {e}; expected a readable "
                            f"{'/'.join(x[1:] for x in EXTENSIONS)} file") from e
-    return array.reshape(h, w, c)
+    return array
+
+
+def common_shape(paths):
+    """The (H, W, C) shared by every image in `paths`, read from the file headers.
+
+    C is 1 when every image is grey, else 3. Raises `DatasetError` naming two files of
+    different sizes, or an unreadable file.
+    """
+    sizes, grey = {}, True
+    for path in paths:
+        try:
+            with Image.open(path) as img:  # reads the header only
+                sizes.setdefault(img.size, path)
+                grey &= img.mode in _GREY_MODES
+        except (OSError, SyntaxError, ValueError) as e:
+            raise DatasetError(f"cannot read image {path}: {e}") from e
+        if len(sizes) > 1:
+            (w0, h0), first = next(iter(sizes.items()))
+            (w1, h1), other = list(sizes.items())[1]
+            raise DatasetError(
+                    f"images differ in size ({first} is {h0}x{w0}, {other} is {h1}x{w1}) "
+                    f"and no image shape was given to resize them to; pass "
+                    f"--image_shape=H,W,C (config data.shape) to resize and centre-crop them")
+    if not sizes:
+        raise DatasetNotFoundError("no images to read a shape from")
+    (w, h), = sizes
+    return h, w, 1 if grey else 3
+
+
+def split_images(root, split="train", test_fraction=0.0):
+    """(paths, labels, folder) of `split` of the image folder `root` (module docstring).
+
+    Raises:
+      DatasetNotFoundError: `root` or the split's folder is missing, no image in it, or
+        split="test" of a folder without test/ and without `test_fraction`.
+      DatasetError: a folder mixing images and class folders.
+    """
+    if not os.path.isdir(root):
+        raise DatasetNotFoundError(f"image folder {root} does not exist; expected a folder "
+                                   f"of {'/'.join(EXTENSIONS)} images")
+    if os.path.isdir(os.path.join(root, "train")):
+        split_root = os.path.join(root, split)
+        if not os.path.isdir(split_root):
+            raise DatasetNotFoundError(f"image folder {root} has a train/ folder but no "
+                                       f"{split}/ folder for split {split!r}")
+        paths, labels, _ = list_images(split_root)
+        where = split_root
+    else:
+        paths, labels, _ = list_images(root)
+        where = root
+        if paths and (test_fraction > 0 or split == "test"):
+            if test_fraction == 0:
+                raise DatasetNotFoundError(
+                        f"image folder {root} has no test/ sub-folder; pass test_fraction "
+                        f"(e.g. 0.1) to hold out part of it as split 'test'")
+            mask = _holdout(paths, root, test_fraction)
+            keep = mask if split == "test" else ~mask
+            paths = [p for p, k in zip(paths, keep) if k]
+            labels = labels[keep]
+    if not paths:
+        raise DatasetNotFoundError(
+                f"no images for split {split!r} in {where}; expected files ending in "
+                f"{', '.join(EXTENSIONS)} (optionally in one sub-folder per class)")
+    return paths, labels, where
 
 
 def _holdout(paths, root, test_fraction):
@@ -115,7 +205,8 @@ def image_folder(split="train", *, data_dir=None, image_shape=(64, 64, 3),
     Args:
       split: "train" or "test".
       data_dir: the root folder (required).
-      image_shape: (height, width, channels), channels 1 (grey), 3 (RGB) or 4 (RGBA).
+      image_shape: (height, width, channels), channels 1 (grey), 3 (RGB) or 4 (RGBA); None:
+        the images' own size, which they must share (not resized; see `common_shape`).
       value_range: (lo, hi) for pixels; see otzoo.data.catalog.
       as_supervised: yield (image, int64 class label) pairs.
       test_fraction: in [0, 1): fraction held out as "test" when the folder has no
@@ -126,13 +217,14 @@ def image_folder(split="train", *, data_dir=None, image_shape=(64, 64, 3),
       file order.
 
     Raises:
-      DatasetNotFoundError: missing folder, or no image in it.
-      DatasetError: an unreadable image (named), a bad option, an empty split.
+      DatasetNotFoundError: missing folder, no image in it, or no test split.
+      DatasetError: an unreadable image (named), a bad option, images of different sizes
+        with image_shape=None.
     """
     if not data_dir:
         raise DatasetError("dataset 'image_folder' needs data_dir=DIR, a folder of images "
                            "(optionally one sub-folder per class)")
-    shape = _check_shape(image_shape)
+    shape = None if image_shape is None else _check_shape(image_shape)
     value_range = catalog.check_value_range(value_range)
     supervised = catalog.check_supervised(as_supervised)
     try:
@@ -147,30 +239,9 @@ def image_folder(split="train", *, data_dir=None, image_shape=(64, 64, 3),
     if not os.path.isdir(root):
         raise DatasetNotFoundError(f"image folder {root} does not exist (data_dir={data_dir!r});"
                                    f" expected a folder of {'/'.join(EXTENSIONS)} images")
-
-    if os.path.isdir(os.path.join(root, "train")):
-        split_root = os.path.join(root, split)
-        if not os.path.isdir(split_root):
-            raise DatasetNotFoundError(f"image folder {root} has a train/ folder but no "
-                                       f"{split}/ folder for split {split!r}")
-        paths, labels, _ = list_images(split_root)
-        where = split_root
-    else:
-        paths, labels, _ = list_images(root)
-        where = root
-        if paths and (test_fraction > 0 or split == "test"):
-            if test_fraction == 0:
-                raise DatasetError(
-                        f"image folder {root} has no test/ sub-folder; pass test_fraction "
-                        f"(e.g. 0.1) to hold out part of it as split 'test'")
-            mask = _holdout(paths, root, test_fraction)
-            keep = mask if split == "test" else ~mask
-            paths = [p for p, k in zip(paths, keep) if k]
-            labels = labels[keep]
-    if not paths:
-        raise DatasetNotFoundError(
-                f"no images for split {split!r} in {where}; expected files ending in "
-                f"{', '.join(EXTENSIONS)} (optionally in one sub-folder per class)")
+    paths, labels, _ = split_images(root, split, test_fraction)
+    if shape is None:
+        shape = common_shape(paths)
 
     # Pillow releases the GIL while decoding, so two threads use both cores.
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:

@@ -33,8 +33,10 @@ import tensorflow as tf
 
 from otzoo.data import catalog, idx, tfds_builders
 from otzoo.data.errors import DatasetError
+from otzoo.data.image_folder import fit_arrays
 from otzoo.data.paths import (FASHION_MNIST_DIR, FASHION_MNIST_HINT, default_tfds_data_dir,
                               resolve_path)
+from otzoo.data.tfds_dataset import fit_image
 
 MNIST_HINT = (" Pass data_dir=DIR holding an MNIST-format dataset (MNIST, KMNIST, EMNIST "
               "with prefix=..., ...), gz or uncompressed.")
@@ -62,12 +64,16 @@ def _check_backend(backend):
         raise DatasetError(f"backend must be one of {_BACKENDS}; got {backend!r}")
 
 
-def _from_tfds(builder, split, value_range, as_supervised):
+def _from_tfds(builder, split, value_range, as_supervised, image_shape=None):
     if split not in builder.info.splits:
         raise DatasetError(f"TFDS dataset {builder.name} has splits "
                            f"{sorted(builder.info.splits)}; got split={split!r}")
     scale = catalog.pixel_scaler(value_range)
     ds = builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
+    if image_shape is not None:
+        shape = tuple(int(s) for s in image_shape)
+        ds = ds.map(tf.autograph.experimental.do_not_convert(
+                lambda image, label: (fit_image(image, shape), label)))
     if not catalog.check_supervised(as_supervised):
         ds = ds.map(_image_only)  # TFDS's unsupervised elements are dicts: keep the image.
     return ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
@@ -81,7 +87,8 @@ def _image_only(image, label):
 
 @catalog.register("fashion_mnist")
 def fashion_mnist(split="train", *, data_dir=None, value_range=(0.0, 1.0),
-                  as_supervised=False, backend="numpy", tfds_data_dir=None):
+                  as_supervised=False, backend="numpy", tfds_data_dir=None,
+                  image_shape=None):
     """Fashion-MNIST: 60,000 train / 10,000 test images, float32 [28, 28, 1], 10 classes.
 
     Args:
@@ -94,9 +101,12 @@ def fashion_mnist(split="train", *, data_dir=None, value_range=(0.0, 1.0),
         `tfds_data_dir` by the `otzoo_fashion_mnist` builder).
       tfds_data_dir: TFDS data directory for backend="tfds" (default
         $OTZOO_TFDS_DATA_DIR, $TFDS_DATA_DIR or ~/tensorflow_datasets).
+      image_shape: (H, W, C) to resize to (scaled to cover, centre-cropped, grey -> RGB
+        when C = 3); None keeps 28x28x1.
 
     Returns:
-      A `tf.data.Dataset` of float32 [28, 28, 1] images (or (image, label) pairs).
+      A `tf.data.Dataset` of float32 [28, 28, 1] (or `image_shape`) images (or (image,
+      label) pairs).
     """
     _check_backend(backend)
     source = resolve_path(data_dir) if data_dir else FASHION_MNIST_DIR
@@ -106,34 +116,40 @@ def fashion_mnist(split="train", *, data_dir=None, value_range=(0.0, 1.0),
         builder = tfds_builders.prepared_builder(
                 "otzoo_fashion_mnist", default_tfds_data_dir(tfds_data_dir),
                 source_dir=source)
-        return _from_tfds(builder, split, value_range, as_supervised)
+        return _from_tfds(builder, split, value_range, as_supervised, image_shape)
     images, labels = _load_arrays(source, split, None, False, "Fashion-MNIST",
                                   FASHION_MNIST_HINT)
     if images.shape[1:] != (28, 28, 1):
-        raise DatasetError(f"Fashion-MNIST images in {source} have shape {images.shape[1:3]}; "
-                           f"expected (28, 28)")
+        raise DatasetError(f"Fashion-MNIST images in {source} have shape {images.shape[1:]}; "
+                           f"expected (28, 28, 1)")
     if labels.max() > 9:
         raise DatasetError(f"Fashion-MNIST labels in {source} reach {labels.max()}; expected "
                            f"0..9")
+    if image_shape is not None:
+        images = fit_arrays(images, image_shape)
     return catalog.dataset_from_uint8(images, labels, value_range, as_supervised)
 
 
-def _tfds_config_name(source, prefix, transpose, num_classes):
+def _tfds_config_name(source, prefix, transpose, num_classes, image_shape=None):
     """A stable TFDS config name per folder and options: '<folder>_<8 hex digits>'."""
     slug = re.sub(r"[^a-z0-9]+", "_", os.path.basename(source).lower()).strip("_") or "idx"
-    digest = hashlib.sha1(repr((source, prefix, transpose, num_classes)).encode()).hexdigest()
+    key = (source, prefix, transpose, num_classes)
+    if image_shape is not None:
+        key += (tuple(image_shape),)
+    digest = hashlib.sha1(repr(key).encode()).hexdigest()
     return f"{slug}_{digest[:8]}"
 
 
 @catalog.register("mnist")
 def mnist(split="train", *, data_dir=None, prefix=None, transpose=False,
           value_range=(0.0, 1.0), as_supervised=False, backend="numpy", tfds_data_dir=None,
-          num_classes=None):
-    """Any MNIST-format folder (MNIST, KMNIST, EMNIST letters, ...): float32 [H, W, 1].
+          num_classes=None, image_shape=None):
+    """Any MNIST-format folder (MNIST, KMNIST, EMNIST letters, ...): float32 [H, W, C].
 
     Args:
       split: "train" or "test" (files named t10k-... or test-...).
-      data_dir: the folder (required), holding {prefix}train-images-idx3-ubyte[.gz],
+      data_dir: the folder (required), holding {prefix}train-images-idx3-ubyte[.gz] (or
+        idx4 for images with channels, see otzoo.data.idx),
         {prefix}train-labels-idx1-ubyte[.gz] and the t10k/test pair.
       prefix: file-name prefix, e.g. "emnist-letters-"; None when the folder holds one
         dataset.
@@ -145,9 +161,11 @@ def mnist(split="train", *, data_dir=None, prefix=None, transpose=False,
       tfds_data_dir: TFDS data directory for backend="tfds".
       num_classes: ClassLabel size for backend="tfds" (default: 1 + the largest train
         label; EMNIST letters' labels are 1..26, so 27).
+      image_shape: (H, W, C) to resize to (scaled to cover, centre-cropped); None keeps
+        the files' shape.
 
     Returns:
-      A `tf.data.Dataset` of float32 [H, W, 1] images (or (image, label) pairs).
+      A `tf.data.Dataset` of float32 [H, W, C] images (or (image, label) pairs).
     """
     _check_backend(backend)
     if not data_dir:
@@ -159,17 +177,26 @@ def mnist(split="train", *, data_dir=None, prefix=None, transpose=False,
     source = resolve_path(data_dir)
     if backend == "tfds":
         idx.find_idx_files(source, split, prefix, "MNIST-format", MNIST_HINT)
+        images_path, labels_path = idx.find_idx_files(source, "train", prefix,
+                                                      "MNIST-format", MNIST_HINT)
         if num_classes is None:
-            _, labels_path = idx.find_idx_files(source, "train", prefix, "MNIST-format",
-                                                MNIST_HINT)
             num_classes = int(idx.read_idx(labels_path, 1, np.uint8).max()) + 1
+        # Colour (idx4) folders declare their shape; grey ones keep (None, None, 1) and the
+        # config names they were prepared under before colour existed.
+        native = idx.read_shape(images_path)[1:]
+        if len(native) == 3 and native[-1] != 1:
+            native = (native[1], native[0], native[2]) if transpose else native
+        else:
+            native = None
         config = tfds_builders.MnistFormatConfig(
-                name=_tfds_config_name(source, prefix, transpose, num_classes),
+                name=_tfds_config_name(source, prefix, transpose, num_classes, native),
                 source_dir=source, prefix=prefix, transpose=bool(transpose),
-                num_classes=int(num_classes))
+                num_classes=int(num_classes), image_shape=native)
         builder = tfds_builders.prepared_builder(
                 "otzoo_mnist_format", default_tfds_data_dir(tfds_data_dir), config=config)
-        return _from_tfds(builder, split, value_range, as_supervised)
+        return _from_tfds(builder, split, value_range, as_supervised, image_shape)
     images, labels = _load_arrays(source, split, prefix, bool(transpose), "MNIST-format",
                                   MNIST_HINT)
+    if image_shape is not None:
+        images = fit_arrays(images, image_shape)
     return catalog.dataset_from_uint8(images, labels, value_range, as_supervised)

@@ -1,7 +1,7 @@
 """Where the data layer reads and writes: user paths and the TFDS data directory.
 
 `bazel run` starts a binary inside its runfiles tree, so a relative path given by the user
-(`--config.data.data_dir=my_images`) is resolved against `BUILD_WORKING_DIRECTORY`, the
+(`--data=image_folder:my_images`) is resolved against `BUILD_WORKING_DIRECTORY`, the
 directory the user ran Bazel from, when Bazel sets it; otherwise against the current
 directory (`otzoo.paths.user_path`). `~` is expanded.
 
@@ -22,7 +22,8 @@ FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 FASHION_MNIST_HINT = (
         " Install Debian's package `dataset-fashion-mnist` (apt-get install "
         "dataset-fashion-mnist), which puts the four files in " + FASHION_MNIST_DIR +
-        ", or pass data_dir=DIR holding train-images-idx3-ubyte.gz, "
+        ", or pass data_dir=DIR (on the command line: --data=fashion_mnist:DIR) holding "
+        "train-images-idx3-ubyte.gz, "
         "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz.")
 
 

@@ -45,6 +45,19 @@ def _check_divisible(image_shape, num_blocks):
                 f"stride-2 blocks, got image_shape={image_shape}")
 
 
+def check_image_shape(image_shape, num_blocks=None):
+    """Raises ValueError unless `conv_decoder` can produce `image_shape` (H, W, C).
+
+    With the default depth, H and W must be multiples of 4 below 64 pixels (2 blocks:
+    28, 32, 48) and of 8 from 64 on (3 blocks: 64, 96, 128).
+    """
+    image_shape = _check_image_shape(image_shape)
+    k = default_num_blocks(image_shape) if num_blocks is None else check_positive_int(
+            num_blocks, "num_blocks")
+    _check_divisible(image_shape, k)
+    return image_shape
+
+
 def conv_decoder(latent_dim, image_shape=(28, 28, 1), base_filters=32,
                  output_activation="tanh", normalization="batch", num_blocks=None,
                  name="decoder"):
@@ -64,12 +77,10 @@ def conv_decoder(latent_dim, image_shape=(28, 28, 1), base_filters=32,
       A built `keras.Model` mapping [n, latent_dim] -> [n, H, W, C].
     """
     latent_dim = check_positive_int(latent_dim, "latent_dim")
-    image_shape = _check_image_shape(image_shape)
+    image_shape = check_image_shape(image_shape, num_blocks)
     base_filters = check_positive_int(base_filters, "base_filters")
     check_normalization(normalization)
-    k = default_num_blocks(image_shape) if num_blocks is None else check_positive_int(
-            num_blocks, "num_blocks")
-    _check_divisible(image_shape, k)
+    k = default_num_blocks(image_shape) if num_blocks is None else int(num_blocks)
     height, width, channels = image_shape
     h0, w0, f0 = height // 2 ** k, width // 2 ** k, base_filters * 2 ** (k - 1)
 

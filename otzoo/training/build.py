@@ -4,11 +4,16 @@ A config names each network by role (`generator`, `critic`, `discriminator`,
 `encoder`, `decoder`, ...) with the `otzoo.networks` builder that makes it and the
 builder's keyword arguments; the model class (registry key `config.model`) receives the
 built networks as keyword arguments of the same names, plus `config.model_kwargs`.
+
+Image networks take `image_shape=` a reference to `config.data.shape` (zoo_configs), so
+the data's shape reaches every network; `check_image_shapes` says, before anything is
+built, when a shape does not suit them.
 """
 
 import otzoo.models  # noqa: F401  (registers every model)
 import otzoo.networks
 from otzoo.models import MODELS
+from otzoo.networks.conv import check_image_shape
 
 
 def build_network(role, spec):
@@ -22,6 +27,18 @@ def build_network(role, spec):
     kwargs = dict(spec.get("kwargs", {}))
     kwargs.setdefault("name", role)
     return builder(**kwargs)
+
+
+def check_image_shapes(config):
+    """Raises ValueError naming the network when a conv generator / decoder cannot make
+    its `image_shape` (the encoders take any size)."""
+    for role, spec in config.networks.items():
+        kwargs = dict(spec.get("kwargs", {}))
+        if spec.builder in ("conv_decoder", "dcgan_generator") and "image_shape" in kwargs:
+            try:
+                check_image_shape(tuple(kwargs["image_shape"]), kwargs.get("num_blocks"))
+            except ValueError as e:
+                raise ValueError(f"network {role!r} ({spec.builder}): {e}") from None
 
 
 def build_model(config):

@@ -10,7 +10,7 @@ from otzoo.data.errors import DatasetError, UnknownDatasetError
 from otzoo.registry import UnknownNameError
 
 EXPECTED = ["checkerboard", "eight_gaussians", "fashion_mnist", "image_folder", "mnist",
-            "rings", "swiss_roll", "twenty_five_gaussians", "two_moons"]
+            "rings", "swiss_roll", "tfds", "twenty_five_gaussians", "two_moons"]
 
 
 def test_registered_names():

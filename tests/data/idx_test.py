@@ -183,5 +183,47 @@ def test_images_labels_count_mismatch(tmp_dir):
         idx.load_idx_split(tmp_dir, "train")
 
 
+def test_idx4_colour_images_with_and_without_transpose(tmp_dir):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (5, 6, 4, 3), dtype=np.uint8)
+    labels = rng.integers(0, 10, 5, dtype=np.uint8)
+    write(os.path.join(tmp_dir, "train-images-idx4-ubyte.gz"), idx_bytes(images), gz=True)
+    write(os.path.join(tmp_dir, "train-labels-idx1-ubyte"), idx_bytes(labels))
+    x, y = idx.load_idx_split(tmp_dir, "train")
+    np.testing.assert_array_equal(x, images)
+    np.testing.assert_array_equal(y, labels)
+    x, _ = idx.load_idx_split(tmp_dir, "train", transpose=True)
+    np.testing.assert_array_equal(x, images.transpose(0, 2, 1, 3))
+
+
+def test_grey_images_get_a_channel_axis(tmp_dir):
+    images, labels = random_split(n=3, rows=5, cols=7)
+    write_split(tmp_dir, "train", images, labels)
+    x, _ = idx.load_idx_split(tmp_dir, "train")
+    np.testing.assert_array_equal(x, images[..., None])
+
+
+def test_read_shape_reads_the_header_only(tmp_dir):
+    images = np.zeros((7, 5, 4, 3), np.uint8)
+    for gz in (False, True):
+        data = idx_bytes(images)[:-10]  # a truncated body: the header is all it reads
+        path = write(os.path.join(tmp_dir, f"x-idx4-ubyte{'.gz' if gz else ''}"), data, gz)
+        assert idx.read_shape(path) == (7, 5, 4, 3)
+    path = write(os.path.join(tmp_dir, "notidx"), b"\x89PNG" + bytes(30))
+    with pytest.raises(DatasetError, match="no valid idx header"):
+        idx.read_shape(path)
+    with pytest.raises(DatasetNotFoundError, match="does not exist"):
+        idx.read_shape(os.path.join(tmp_dir, "nope-idx3-ubyte"))
+
+
+def test_five_dimensional_images_are_refused(tmp_dir):
+    write(os.path.join(tmp_dir, "train-images-idx3-ubyte"),
+          idx_bytes(np.zeros((1, 2, 2, 1, 1), np.uint8)))
+    write(os.path.join(tmp_dir, "train-labels-idx1-ubyte"), idx_bytes(np.zeros(1, np.uint8)))
+    with pytest.raises(DatasetError, match=r"\(5-D\); expected 0x00000803 \(3-D\) or "
+                       r"0x00000804 \(4-D\)"):
+        idx.load_idx_split(tmp_dir, "train")
+
+
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 import otzoo.data
+from otzoo.data import image_folder
 from otzoo.data.errors import DatasetError, DatasetNotFoundError
 
 
@@ -133,6 +134,54 @@ def test_mixed_layout_and_bad_shape(tmp_dir):
         otzoo.data.load("image_folder", data_dir=tmp_dir)
     with pytest.raises(DatasetError, match="image_shape must be"):
         otzoo.data.load("image_folder", data_dir=tmp_dir, image_shape=(4, 4, 2))
+
+
+def test_without_a_shape_the_images_keep_their_common_size(tmp_dir):
+    save(os.path.join(tmp_dir, "a", "1.png"), solid(6, 10, (255, 0, 0)))
+    save(os.path.join(tmp_dir, "b", "2.png"), solid(6, 10, (0, 0, 255)))
+    x = as_arrays(otzoo.data.load("image_folder", data_dir=tmp_dir, image_shape=None))
+    assert x.shape == (2, 6, 10, 3)
+    np.testing.assert_allclose(x[0], solid(6, 10, (1, 0, 0)), atol=1e-6)
+    # Grey files give one channel.
+    grey = os.path.join(tmp_dir, "grey")
+    os.makedirs(grey)
+    Image.new("L", (5, 3), 255).save(os.path.join(grey, "g.png"))
+    assert image_folder.common_shape(image_folder.split_images(grey)[0]) == (3, 5, 1)
+    assert as_arrays(otzoo.data.load("image_folder", data_dir=grey,
+                                     image_shape=None)).shape == (1, 3, 5, 1)
+
+
+def test_without_a_shape_mixed_sizes_are_an_error_naming_two_files(tmp_dir):
+    save(os.path.join(tmp_dir, "a.png"), solid(4, 4, (0, 0, 0)))
+    save(os.path.join(tmp_dir, "b.png"), solid(4, 6, (0, 0, 0)))
+    with pytest.raises(DatasetError, match=r"a.png is 4x4, .*b.png is 4x6\)"):
+        otzoo.data.load("image_folder", data_dir=tmp_dir, image_shape=None)
+    # With a shape, both are resized.
+    assert as_arrays(otzoo.data.load("image_folder", data_dir=tmp_dir,
+                                     image_shape=(4, 4, 3))).shape == (2, 4, 4, 3)
+
+
+def test_test_fallback_gives_train_images_to_a_folder_without_test(tmp_dir):
+    save(os.path.join(tmp_dir, "a.png"), solid(4, 4, (255, 255, 255)))
+    with pytest.raises(DatasetNotFoundError, match="no test/ sub-folder"):
+        otzoo.data.load("image_folder", "test", data_dir=tmp_dir, image_shape=(4, 4, 3))
+    x = as_arrays(otzoo.data.load("image_folder", "test", data_dir=tmp_dir,
+                                  image_shape=(4, 4, 3), test_fallback=True))
+    np.testing.assert_allclose(x, 1.0)
+    # Other errors are not hidden by the fallback.
+    with pytest.raises(DatasetNotFoundError, match="does not exist"):
+        otzoo.data.load("image_folder", "test", data_dir=os.path.join(tmp_dir, "nope"),
+                        test_fallback=True)
+
+
+def test_fit_arrays_resizes_idx_style_arrays_like_the_files(tmp_dir):
+    images = np.stack([solid(6, 12, (255, 0, 0)), solid(6, 12, (0, 255, 0))])
+    out = image_folder.fit_arrays(images, (4, 4, 3))
+    assert out.shape == (2, 4, 4, 3) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[0], solid(4, 4, (255, 0, 0)))
+    grey = image_folder.fit_arrays(np.full((1, 3, 3, 1), 200, np.uint8), (6, 6, 3))
+    np.testing.assert_array_equal(grey, np.full((1, 6, 6, 3), 200, np.uint8))
+    assert image_folder.fit_arrays(images, (6, 12, 3)) is images  # nothing to do
 
 
 if __name__ == "__main__":

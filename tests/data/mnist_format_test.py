@@ -176,5 +176,51 @@ def test_unknown_backend(tmp_dir):
         otzoo.data.load("mnist", data_dir=tmp_dir, backend="torch")
 
 
+def write_colour_folder(directory, n=6, rows=8, cols=6):
+    """train-images-idx4-ubyte (n, rows, cols, 3) and labels; returns (images, labels)."""
+    os.makedirs(directory, exist_ok=True)
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, (n, rows, cols, 3), dtype=np.uint8)
+    labels = (np.arange(n) % 3).astype(np.uint8)
+    for name, array in (("train-images-idx4-ubyte", images), ("train-labels-idx1-ubyte",
+                                                              labels)):
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(idx_bytes(array))
+    return images, labels
+
+
+def test_colour_idx4_folder_loads_exactly(tmp_dir):
+    images, labels = write_colour_folder(tmp_dir)
+    x, y = as_arrays(otzoo.data.load("mnist", data_dir=tmp_dir, as_supervised=True))
+    assert x.shape == (6, 8, 6, 3)
+    np.testing.assert_allclose(x, images / 255.0, atol=1e-6)
+    np.testing.assert_array_equal(y, labels)
+    # Through the TFDS builder too: the config declares the colour shape.
+    ds = otzoo.data.load("mnist", data_dir=tmp_dir, backend="tfds", as_supervised=True,
+                         tfds_data_dir=os.path.join(tmp_dir, "tfds"))
+    assert ds.element_spec[0].shape == (8, 6, 3)
+    x, y = as_arrays(ds)
+    # TFDS shuffles at write time: compare as sets of (label, image) pairs.
+    pairs = lambda xs, ys: sorted(zip(ys.tolist(), (a.tobytes() for a in xs)))  # noqa
+    assert pairs(np.rint(x * 255).astype(np.uint8), y) == pairs(images, labels)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "tfds"])
+def test_image_shape_resizes_and_converts_channels(tmp_dir, backend):
+    os.makedirs(tmp_dir, exist_ok=True)
+    # Constant grey images (value 10 * i) stay constant when resized to RGB 12x12.
+    images = np.repeat(np.arange(0, 40, 10, dtype=np.uint8), 28 * 28).reshape(4, 28, 28)
+    for stem in ("train", "t10k"):
+        for kind, array in (("images", images), ("labels", np.arange(4, dtype=np.uint8))):
+            with open(os.path.join(tmp_dir, f"{stem}-{kind}-idx{array.ndim}-ubyte"), "wb") as f:
+                f.write(idx_bytes(array))
+    x, y = as_arrays(otzoo.data.load("mnist", data_dir=tmp_dir, image_shape=(12, 12, 3),
+                                     as_supervised=True, backend=backend,
+                                     tfds_data_dir=os.path.join(tmp_dir, "tfds")))
+    assert x.shape == (4, 12, 12, 3)
+    for image, label in zip(x, y):
+        np.testing.assert_allclose(image, 10 * label / 255.0, atol=1e-6)
+
+
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
