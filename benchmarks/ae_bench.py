@@ -33,14 +33,15 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from otzoo.models.swae import SWAE  # noqa: E402
-from otzoo.models.vae import VAE  # noqa: E402
-from otzoo.models.wae_gan import WAEGAN  # noqa: E402
-from otzoo.models.wae_mmd import WAEMMD  # noqa: E402
+from otzoo.models import MODELS  # noqa: E402
+from otzoo.models.autoencoder import Autoencoder  # noqa: E402
+from otzoo.models.swae import REGULARIZERS  # noqa: E402
 from otzoo.networks import conv_decoder, conv_encoder, mlp  # noqa: E402
 
-ALL_MODELS = ("vae", "wae_gan", "wae_mmd", "swae:sw", "swae:max_sw", "swae:gsw",
-              "swae:max_gsw", "swae:dsw")
+# Every registered autoencoder; SWAE once per regularizer ("swae:<regularizer>").
+ALL_MODELS = tuple(
+        variant for name in MODELS.names() if issubclass(MODELS.get(name), Autoencoder)
+        for variant in ([f"swae:{r}" for r in REGULARIZERS] if name == "swae" else [name]))
 IMAGE_SHAPE = (28, 28, 1)
 
 
@@ -67,20 +68,18 @@ def parse_args(argv=None):
 def build(name, jit, args):
     keras.utils.set_random_seed(0)
     d = args.latent_dim
-    gaussian = name == "vae"
-    encoder = conv_encoder(IMAGE_SHAPE, 2 * d if gaussian else d, args.base_filters)
-    activation = {"vae": None, "wae_gan": "tanh", "wae_mmd": "tanh"}.get(name, "sigmoid")
+    model_name, _, regularizer = name.partition(":")
+    cls = MODELS.get(model_name)
+    encoder = conv_encoder(IMAGE_SHAPE, 2 * d if cls.requires_gaussian_encoder else d,
+                           args.base_filters)
+    activation = {"vae": None, "wae_gan": "tanh", "wae_mmd": "tanh"}.get(model_name,
+                                                                       "sigmoid")
     decoder = conv_decoder(d, IMAGE_SHAPE, args.base_filters,
                            output_activation=activation)
-    if name == "vae":
-        model = VAE(encoder, decoder, jit_penalties=jit)
-    elif name == "wae_gan":
-        model = WAEGAN(encoder, decoder, mlp(d, 1, (512,) * 4, name="discriminator"),
-                       jit_penalties=jit)
-    elif name == "wae_mmd":
-        model = WAEMMD(encoder, decoder, jit_penalties=jit)
-    else:
-        model = SWAE(encoder, decoder, regularizer=name.split(":")[1], jit_penalties=jit)
+    # The WAE-GAN adversary of the paper (z -> 4 x FC 512 -> 1) for every latent network.
+    others = {role: mlp(d, 1, (512,) * 4, name=role) for role in cls.network_roles}
+    options = {"regularizer": regularizer} if regularizer else {}
+    model = cls(encoder, decoder, **others, jit_penalties=jit, **options)
     model.compile()
     return model
 

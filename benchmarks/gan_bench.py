@@ -21,6 +21,7 @@ and real images/s, medians over `--repeats` timed blocks of `--steps` steps afte
 """
 
 import argparse
+import inspect
 import os
 import statistics
 import sys
@@ -35,11 +36,13 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from otzoo.models import MODELS  # noqa: E402
+from otzoo.models.adversarial import AdversarialModel  # noqa: E402
 from otzoo.networks import conv_decoder, conv_encoder  # noqa: E402
 
-ALL_MODELS = ("gan", "wgan", "wgan_gp", "swgan", "swgan_d", "max_swgan")
-ROLES = {"gan": "discriminator", "wgan": "critic", "wgan_gp": "critic",
-         "swgan_d": "discriminator", "max_swgan": "discriminator"}
+# Every registered GAN-family model and the networks it takes beside the generator.
+ALL_MODELS = tuple(name for name in MODELS.names()
+                   if issubclass(MODELS.get(name), AdversarialModel))
+ROLES = {name: MODELS.get(name).network_roles for name in ALL_MODELS}
 IMAGE_SHAPE = (28, 28, 1)
 
 
@@ -69,11 +72,11 @@ def build(name, jit, args):
     keras.utils.set_random_seed(0)
     networks = {"generator": conv_decoder(args.latent_dim, IMAGE_SHAPE, args.base_filters,
                                           name="generator")}
-    if name in ROLES:
-        networks[ROLES[name]] = conv_encoder(IMAGE_SHAPE, 1, args.base_filters,
-                                             name=ROLES[name])
+    for role in ROLES[name]:
+        networks[role] = conv_encoder(IMAGE_SHAPE, 1, args.base_filters, name=role)
     options = {}
-    if args.num_projections and name in ("swgan", "swgan_d"):
+    if args.num_projections and "num_projections" in inspect.signature(
+            MODELS.get(name)).parameters:
         options["num_projections"] = args.num_projections
     model = MODELS.get(name)(**networks, jit_penalties=jit, seed=0, **options)
     model.compile()
@@ -98,7 +101,7 @@ def time_model(name, jit, args):
         float(next(iter(outputs.values())))  # wait for the last step
         blocks.append((time.perf_counter() - start) / args.steps)
     seconds = statistics.median(blocks)
-    critic_updates = k if name in ROLES else 0
+    critic_updates = k if ROLES[name] else 0
     return {"model": name, "xla": "on" if jit else "off", "steps_s": 1 / seconds,
             "ms_step": 1e3 * seconds, "critic_s": critic_updates / seconds,
             "images_s": k * args.batch_size / seconds}

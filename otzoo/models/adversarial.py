@@ -23,14 +23,16 @@ fed the same global batch, because replicas receive contiguous slices of it.
 Distribution rules (see `otzoo.models.base`): noise, interpolation weights and random
 directions are drawn for the global batch from the model's seed generator (the same draw
 on every replica) and sliced; sliced-Wasserstein terms are computed on all-gathered
-global batches; every replica's loss is scaled by 1 / num_replicas inside the tape.
+global batches; every player's update goes through `player_step`, which scales the
+replica's loss by 1 / num_replicas inside the tape.
+
+The players' losses are free functions in `otzoo.losses.adversarial`.
 """
 
 import keras
 import tensorflow as tf
 
-import otzoo.ot
-from otzoo.models.base import GenerativeModel, num_replicas, replica_slice
+from otzoo.models.base import GenerativeModel
 from otzoo.models.priors import get_prior
 from otzoo.networks import features_and_head
 
@@ -119,7 +121,8 @@ class AdversarialModel(GenerativeModel):
     """A generator and its critics / discriminators, with one optimizer per player.
 
     Subclasses set `network_roles` (the constructor keyword names of the networks other
-    than the generator, e.g. ("critic",)), `metric_names`, and implement
+    than the generator, e.g. ("critic",); the tests and benchmarks build one network per
+    role from it), `metric_names`, and implement
     `default_optimizers()` -> {player: optimizer} and `player_variables()` ->
     {player: [variables]}; "generator" is always a player.
 
@@ -192,13 +195,7 @@ class AdversarialModel(GenerativeModel):
             raise ValueError("call build_networks(data_shape) before building the model")
         self.built = True
 
-    # -- optimizers ----------------------------------------------------------------------
-    def local_uniform(self, local_batch_size, trailing_shape=()):
-        """This replica's slice of a U(0, 1) draw of shape [global batch, *trailing_shape]."""
-        u = keras.random.uniform((local_batch_size * num_replicas(),) + tuple(trailing_shape),
-                                 seed=self.seed_generator)
-        return replica_slice(u, local_batch_size)
-
+    # -- random directions, the same on every replica ------------------------------------
     def random_directions(self, dim, num_projections):
         """L unit directions [dim, L], uniform on the sphere; the same on every replica."""
         theta = keras.random.normal((dim, num_projections), seed=self.seed_generator)
@@ -239,21 +236,3 @@ class FeatureDiscriminatorMixin:
         if self.discriminator_head.units != 1:
             raise ValueError(f"the discriminator must output one logit, got "
                              f"{self.discriminator_head.units} outputs")
-
-
-def sliced_w2_squared(x, y, directions):
-    """SW_2² estimate between two equal-size point clouds along given unit directions.
-
-        SW_2²(x, y) ~ 1/L sum_l 1/n sum_i (sort(x theta_l)_i - sort(y theta_l)_i)²
-
-    (the squared loss of Deshpande et al. 2018's Algorithm 1, as a mean over directions
-    and samples: no dependence on the batch size or on L).
-
-    Args:
-      x, y: [n, d] point clouds (the global batch).
-      directions: [d, L] unit directions.
-
-    Returns:
-      Scalar SW_2² (the power p = 2, no square root).
-    """
-    return otzoo.ot.sliced_wasserstein(x, y, projections=directions, p=2, return_power=True)

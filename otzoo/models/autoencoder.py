@@ -3,7 +3,6 @@
 Not a zoo entry itself. It holds what the four models share, so that each model file
 reads like its paper's algorithm box:
 
-  * `reconstruction_cost`: the cost c(x, x̂) of the WAE family, per example;
   * `Autoencoder`: an encoder / decoder pair with `encode`, `decode`, `sample`, `call`,
     Gaussian (stochastic) or deterministic encoders, the latent prior
     (`otzoo.models.priors`), explicit building, optimizers built in `compile`;
@@ -16,44 +15,22 @@ reads like its paper's algorithm box:
 Distribution (see `otzoo.models.base`): encoder noise and prior draws are drawn for the
 global batch from the model's seed generator (identical on every replica) and sliced;
 the codes of all replicas are gathered (`gather_global`) before the latent divergence,
-and every replica's loss is scaled by 1 / num_replicas inside the tape, so the summed
-gradients equal the single-device gradient on the same global batch.
+and every update goes through `player_step`, which scales the replica's loss by
+1 / num_replicas inside the tape, so the summed gradients equal the single-device
+gradient on the same global batch.
 
-Reduction convention of the reconstruction term (documented once, used everywhere):
-the cost of one example is reduced over its coordinates ("sum": the paper's
-c(x, y) = ||x - y||², or "mean": the per-coordinate average the SWAE code uses), then
-averaged over the batch.
+The loss terms (reconstruction costs c(x, x̂) and their reduction convention, the
+likelihoods and the Gaussian KL) are free functions in `otzoo.losses.autoencoding`.
 """
 
 import keras
 import tensorflow as tf
 
-from otzoo.models.base import (GenerativeModel, gather_global, num_replicas,
-                               replica_slice)
+# The cost helpers are imported here for the models (and older importers) of this module.
+from otzoo.losses.autoencoding import (COSTS, REDUCTIONS, check_reduction,  # noqa: F401
+                                       parse_cost, reconstruction_cost, reconstruction_loss)
+from otzoo.models.base import GenerativeModel, gather_global
 from otzoo.models.priors import get_prior, seed_from_generator
-
-COSTS = ("l2sq", "l1", "bce")
-REDUCTIONS = ("sum", "mean")
-
-
-def parse_cost(cost):
-    """Validates a cost spec: one of COSTS or a "+"-joined sum ("bce+l1"); returns a tuple."""
-    if not isinstance(cost, str) or not cost:
-        raise ValueError(f"reconstruction cost must be a string among {COSTS} or a "
-                         f"'+'-joined sum of them (e.g. 'bce+l1'), got {cost!r}")
-    terms = tuple(t.strip().lower() for t in cost.split("+"))
-    for term in terms:
-        if term not in COSTS:
-            raise ValueError(f"unknown reconstruction cost {term!r} in {cost!r}; known: "
-                             f"{', '.join(COSTS)} (sums like 'bce+l1' are allowed)")
-    return terms
-
-
-def check_reduction(reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reconstruction_reduction must be one of {REDUCTIONS}, got "
-                         f"{reduction!r}")
-    return reduction
 
 
 def check_probability_output(decoder):
@@ -68,51 +45,6 @@ def check_probability_output(decoder):
                          f"[0, 1] (a final sigmoid) and data in [0, 1]; the decoder's last "
                          f"layer has activation {name!r}. Build the decoder with "
                          "output_activation='sigmoid' or choose reconstruction='l2sq'/'l1'")
-
-
-def reconstruction_cost(x, x_hat, cost="l2sq", reduction="sum"):
-    """Per-example reconstruction cost c(x, x̂).
-
-        "l2sq": sum_j (x_j - x̂_j)²      (WAE: c(x, y) = ||x - y||²_2)
-        "l1":   sum_j |x_j - x̂_j|
-        "bce":  -sum_j [x_j log x̂_j + (1 - x_j) log(1 - x̂_j)]   (x, x̂ in [0, 1]; x̂ is
-                clipped to [eps, 1 - eps] as in Keras, so a sigmoid decoder is expected)
-        "a+b":  the sum of the terms (the SWAE code uses "bce+l1").
-
-    Args:
-      x: data, [batch, ...].
-      x_hat: reconstruction, same shape.
-      cost: see above.
-      reduction: "sum" over the non-batch axes (the cost as written above) or "mean"
-        (divided by the number of coordinates).
-
-    Returns:
-      [batch] tensor of per-example costs. Average it over the batch.
-    """
-    terms = parse_cost(cost)
-    check_reduction(reduction)
-    x = tf.convert_to_tensor(x)
-    x_hat = tf.convert_to_tensor(x_hat)
-    if x.shape.rank is not None and x_hat.shape.rank is not None and (
-            not x.shape.is_compatible_with(x_hat.shape)):
-        raise ValueError(f"x and its reconstruction differ in shape: {x.shape} vs "
-                         f"{x_hat.shape}")
-    x = tf.cast(x, x_hat.dtype)
-    total = 0.0
-    for term in terms:
-        if term == "l2sq":
-            elementwise = tf.square(x - x_hat)
-        elif term == "l1":
-            elementwise = tf.abs(x - x_hat)
-        else:
-            elementwise = keras.ops.binary_crossentropy(x, x_hat, from_logits=False)
-        total = total + elementwise
-    axes = list(range(1, len(x_hat.shape)))
-    if not axes:
-        return total
-    if reduction == "sum":
-        return tf.reduce_sum(total, axis=axes)
-    return tf.reduce_mean(total, axis=axes)
 
 
 def unpack_data(data):
@@ -228,6 +160,8 @@ class Autoencoder(GenerativeModel):
     """
 
     main_player = "autoencoder"
+    network_roles = ()  # networks beyond the encoder and decoder, on codes [n, latent_dim]
+    requires_gaussian_encoder = False  # True: the encoder must output (mean, log-variance)
 
     def __init__(self, encoder, decoder, latent_dim=None, gaussian_encoder=False,
                  prior="normal", prior_kwargs=None, jit_penalties=False, seed=0, **kwargs):
@@ -314,10 +248,7 @@ class Autoencoder(GenerativeModel):
         every replica) and each replica keeps its rows: N replicas see the noise one
         device would.
         """
-        local = tf.shape(mean)[0]
-        eps = keras.random.normal((local * num_replicas(), self.latent_dim),
-                                  seed=self.seed_generator, dtype=mean.dtype)
-        eps = replica_slice(eps, local)
+        eps = self.local_normal(tf.shape(mean)[0], (self.latent_dim,), dtype=mean.dtype)
         return mean + tf.exp(0.5 * log_var) * eps
 
     def encode(self, x, sample=False, training=False):
@@ -381,11 +312,6 @@ class GlobalPenaltyAutoencoder(Autoencoder):
         self._divergence = Compiled(self.latent_divergence, self.jit_penalties,
                                     argnums=(0,))
 
-    def reconstruction_loss(self, x, x_hat):
-        """Per-example reconstruction cost [n] (see the module docstring)."""
-        return reconstruction_cost(x, x_hat, self.reconstruction,
-                                   self.reconstruction_reduction)
-
     def latent_divergence(self, codes, prior_codes, seed=None):
         raise NotImplementedError
 
@@ -399,10 +325,12 @@ class GlobalPenaltyAutoencoder(Autoencoder):
 
     def train_step(self, data):
         x = unpack_data(data)
-        with tf.GradientTape() as tape:
+
+        def autoencoder_loss(tape):
             codes = self.training_codes(x)
             x_hat = self.decode(codes, training=True)
-            reconstruction = tf.reduce_mean(self.reconstruction_loss(x, x_hat))
+            reconstruction = reconstruction_loss(x, x_hat, self.reconstruction,
+                                                 self.reconstruction_reduction)
             global_codes = gather_global(codes)
             # One prior draw for the global batch, identical on every replica.
             prior_codes = self.sample_prior(tf.shape(global_codes)[0])
@@ -412,12 +340,11 @@ class GlobalPenaltyAutoencoder(Autoencoder):
             with tape.stop_recording():
                 self.before_update(tf.stop_gradient(global_codes), *args[1:])
             divergence = self._divergence(*args)
-            loss = reconstruction + self.penalty_weight * divergence
-            # Local means and a replicated global term: 1/R makes the summed gradient
-            # the one-device gradient.
-            scaled_loss = loss / num_replicas()
-        variables = self.autoencoder_variables
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("autoencoder").apply_gradients(zip(grads, variables))
+            # Local means plus a replicated global term (player_step scales by 1 / R).
+            return (reconstruction + self.penalty_weight * divergence,
+                    (reconstruction, divergence))
+
+        loss, (reconstruction, divergence) = self.player_step(
+                "autoencoder", autoencoder_loss, pass_tape=True)
         return self.update_metrics({"loss": loss, "reconstruction_loss": reconstruction,
                                     self.penalty_name: divergence})

@@ -5,7 +5,7 @@ Every zoo entry is a `GenerativeModel` subclass in its own file, registered by n
     @MODELS.register("wgan_gp")
     class WGANGP(GenerativeModel): ...
 
-Conventions (see ../shared/STYLE.md):
+Conventions:
   * networks are built by `otzoo.networks` and passed in; `build_networks()` builds them
     explicitly (Keras `fit` would otherwise build the model by calling it on data);
   * all randomness comes from `self.seed_generator` (a `keras.random.SeedGenerator`
@@ -16,7 +16,15 @@ Conventions (see ../shared/STYLE.md):
   * sliced-Wasserstein / MMD terms are computed on the global batch (`gather_global`,
     a differentiable all-gather), and each replica's loss is scaled by
     `1 / num_replicas_in_sync` inside the tape, so the SUM all-reduce of gradients gives
-    exactly the single-device gradient.
+    exactly the single-device gradient. That rule lives in one place,
+    `GenerativeModel.player_step`: a model's `train_step` hands it each player's loss
+    and never divides by the replica count itself.
+
+Each model class also declares what the registry-driven tests and benchmarks need to
+build it from plain networks: `network_roles` (its networks beyond the generator, or
+beyond the encoder and decoder) and `test_options` (keyword arguments for a small, fast
+test model, e.g. fewer projections or critic steps; a model without them is tested with
+its defaults).
 """
 
 import keras
@@ -91,6 +99,10 @@ class GenerativeModel(keras.Model):
     """
 
     metric_names = ()  # stable snake_case metric keys, set by each subclass
+    network_roles = ()  # constructor keywords of the networks a subclass adds
+    # Keyword arguments for a small, fast model in tests and benchmarks (fewer
+    # projections, critic or ascent steps; costs plain MLP networks can meet). Read-only.
+    test_options = {}
 
     def __init__(self, latent_dim, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -173,6 +185,52 @@ class GenerativeModel(keras.Model):
     def optimizer_for(self, player):
         return self._optimizers[player]
 
+    # -- one gradient step of one player ---------------------------------------------
+    def player_step(self, player, loss_fn, variables=None, pass_tape=False):
+        """One optimizer step of `player` on the loss that `loss_fn` computes.
+
+        Records `loss_fn` on a gradient tape, scales its loss by 1 / num_replicas_in_sync
+        inside the tape (see the module docstring), differentiates with respect to
+        `variables` and applies the gradients with the player's optimizer.
+
+        Args:
+          player: a key of `default_optimizers()` ("generator", "critic", ...).
+          loss_fn: computes this replica's loss, called inside the tape with no
+            arguments (or with the tape, see `pass_tape`). Returns the scalar loss, or a
+            tuple (loss, aux) whose aux (anything: metrics, outputs another step needs)
+            is passed through untouched.
+          variables: what to differentiate and update; default
+            `player_variables()[player]`.
+          pass_tape: call `loss_fn(tape)`, for a loss that must run work unrecorded
+            (`with tape.stop_recording():`), e.g. another player's step nested inside.
+
+        Returns:
+          What `loss_fn` returned: the unscaled loss, or (loss, aux).
+        """
+        if variables is None:
+            variables = self.player_variables()[player]
+        outputs, grads = self.player_gradients(loss_fn, variables, pass_tape=pass_tape)
+        self.apply_player_gradients(player, grads, variables)
+        return outputs
+
+    def player_gradients(self, loss_fn, variables, pass_tape=False):
+        """`player_step` without the update: returns (what `loss_fn` returned, gradients).
+
+        For a step whose gradients are computed apart from the update, e.g. inside an
+        XLA-compiled function; pass them to `apply_player_gradients`.
+        """
+        with tf.GradientTape() as tape:
+            outputs = loss_fn(tape) if pass_tape else loss_fn()
+            loss = outputs[0] if isinstance(outputs, tuple) else outputs
+            scaled_loss = loss / num_replicas()
+        return outputs, tape.gradient(scaled_loss, variables)
+
+    def apply_player_gradients(self, player, grads, variables=None):
+        """Applies gradients from `player_gradients` with the player's optimizer."""
+        if variables is None:
+            variables = self.player_variables()[player]
+        self.optimizer_for(player).apply_gradients(zip(grads, variables))
+
     # -- the latent prior (`self.prior`, an `otzoo.models.priors` prior) -------------
     def sample_prior(self, n):
         """Draws n latent codes from the prior p(z) with the model's seed generator."""
@@ -186,6 +244,18 @@ class GenerativeModel(keras.Model):
         """This replica's slice of a prior draw for the global batch (see module doc)."""
         z = self.sample_prior(local_batch_size * num_replicas())
         return replica_slice(z, local_batch_size)
+
+    def local_uniform(self, local_batch_size, trailing_shape=()):
+        """This replica's slice of a U(0, 1) draw of shape [global batch, *trailing_shape]."""
+        u = keras.random.uniform((local_batch_size * num_replicas(),) + tuple(trailing_shape),
+                                 seed=self.seed_generator)
+        return replica_slice(u, local_batch_size)
+
+    def local_normal(self, local_batch_size, trailing_shape=(), dtype=None):
+        """This replica's slice of a N(0, 1) draw of shape [global batch, *trailing_shape]."""
+        eps = keras.random.normal((local_batch_size * num_replicas(),) + tuple(trailing_shape),
+                                  seed=self.seed_generator, dtype=dtype)
+        return replica_slice(eps, local_batch_size)
 
     # -- the public generative API ---------------------------------------------------
     def sample(self, z):

@@ -29,42 +29,24 @@ References:
   Radford, Metz, Chintala. DCGAN. ICLR 2016. https://arxiv.org/abs/1511.06434
 """
 
-import functools
-
 import keras
 import tensorflow as tf
 
+from otzoo.losses.adversarial import (bce_discriminator_loss, minimax_generator_loss,
+                                      non_saturating_generator_loss)
 from otzoo.models.adversarial import AdversarialModel, Compiled
-from otzoo.models.base import MODELS, num_replicas
+from otzoo.models.base import MODELS
 
-GENERATOR_LOSSES = ("non_saturating", "minimax")
-
-
-def bce_discriminator_loss(real_logits, fake_logits):
-    """Per-sample BCE of the discriminator: softplus(-l(x)) + softplus(l(G(z))).
-
-    Args:
-      real_logits: [n, 1] or [n] logits on real examples.
-      fake_logits: same shape, logits on generated examples.
-
-    Returns:
-      Scalar: -mean log D(x) - mean log(1 - D(G(z))) (>= 0; 2 log 2 at D = 1/2).
-    """
-    return (tf.reduce_mean(tf.nn.softplus(-real_logits))
-            + tf.reduce_mean(tf.nn.softplus(fake_logits)))
+GENERATOR_LOSSES = {"non_saturating": non_saturating_generator_loss,
+                    "minimax": minimax_generator_loss}
 
 
 def gan_generator_loss(fake_logits, kind="non_saturating"):
-    """The generator objective to minimise.
-
-    "non_saturating": -mean log D(G(z)) = mean softplus(-l);
-    "minimax":         mean log(1 - D(G(z))) = -mean softplus(l).
-    """
-    if kind == "non_saturating":
-        return tf.reduce_mean(tf.nn.softplus(-fake_logits))
-    if kind == "minimax":
-        return -tf.reduce_mean(tf.nn.softplus(fake_logits))
-    raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got {kind!r}")
+    """The generator loss `kind` ("non_saturating" or "minimax", `otzoo.losses`)."""
+    if kind not in GENERATOR_LOSSES:
+        raise ValueError(f"generator_loss must be one of {tuple(GENERATOR_LOSSES)}, got "
+                         f"{kind!r}")
+    return GENERATOR_LOSSES[kind](fake_logits)
 
 
 @MODELS.register("gan")
@@ -85,8 +67,8 @@ class GAN(AdversarialModel):
     def __init__(self, generator, discriminator, generator_loss="non_saturating",
                  discriminator_steps=1, **kwargs):
         if generator_loss not in GENERATOR_LOSSES:
-            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, got "
-                             f"{generator_loss!r}")
+            raise ValueError(f"generator_loss must be one of {tuple(GENERATOR_LOSSES)}, "
+                             f"got {generator_loss!r}")
         if int(discriminator_steps) != discriminator_steps or discriminator_steps < 1:
             raise ValueError(f"discriminator_steps must be a positive int, got "
                              f"{discriminator_steps!r}")
@@ -95,8 +77,8 @@ class GAN(AdversarialModel):
         self.discriminator_steps = int(discriminator_steps)
         self.real_batches_per_step = self.discriminator_steps
         self._discriminator_loss = Compiled(bce_discriminator_loss, self.jit_penalties)
-        self._generator_loss = Compiled(
-                functools.partial(gan_generator_loss, kind=generator_loss), self.jit_penalties)
+        self._generator_loss = Compiled(GENERATOR_LOSSES[generator_loss],
+                                        self.jit_penalties)
 
     def default_optimizers(self):
         return {"generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
@@ -110,26 +92,15 @@ class GAN(AdversarialModel):
         """One ascent step on E[log D(x)] + E[log(1 - D(G(z)))] (as BCE descent)."""
         z = self.local_prior_sample(tf.shape(real)[0])
         fake = self.generator(z, training=True)
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            loss = self._discriminator_loss(self.discriminator(real, training=True),
-                                            self.discriminator(fake, training=True))
-            scaled_loss = loss / num_replicas()
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("discriminator").apply_gradients(zip(grads, variables))
-        return loss
+        return self.player_step("discriminator", lambda: self._discriminator_loss(
+                self.discriminator(real, training=True),
+                self.discriminator(fake, training=True)))
 
     def generator_step(self, batch_size):
         """One step on the generator loss with a fresh noise minibatch."""
         z = self.local_prior_sample(batch_size)
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
-            loss = self._generator_loss(self.discriminator(fake, training=True))
-            scaled_loss = loss / num_replicas()
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("generator").apply_gradients(zip(grads, variables))
-        return loss
+        return self.player_step("generator", lambda: self._generator_loss(
+                self.discriminator(self.generator(z, training=True), training=True)))
 
     def train_step(self, data):
         real_batches = self.real_batches(data)

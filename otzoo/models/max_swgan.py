@@ -34,7 +34,8 @@ References:
 import tensorflow as tf
 
 import otzoo.ot
-from otzoo.models.adversarial import sliced_w2_squared, unit_head_direction
+from otzoo.losses.adversarial import sliced_w2_squared
+from otzoo.models.adversarial import unit_head_direction
 from otzoo.models.base import MODELS
 from otzoo.models.priors import seed_from_generator
 from otzoo.models.swgan_d import SWGAND
@@ -59,6 +60,7 @@ class MaxSWGAN(SWGAND):
 
     metric_names = ("discriminator_loss", "max_sw_loss")
     generator_metric = "max_sw_loss"
+    test_options = {}  # one direction: SWGAN-D's fewer projections do not apply
 
     def __init__(self, generator, discriminator, direction="discriminator",
                  max_sliced_kwargs=None, **kwargs):

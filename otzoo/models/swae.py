@@ -128,6 +128,8 @@ class SWAE(GlobalPenaltyAutoencoder):
     metric_names = ("loss", "reconstruction_loss", "sw")
     penalty_name = "sw"
     uses_seed = True
+    # Fewer slices; a cost that needs no sigmoid decoder (the default "bce+l1" does).
+    test_options = {"num_projections": 7, "reconstruction": "l2sq"}
 
     def __init__(self, encoder, decoder, latent_dim=None, regularizer="sw",
                  penalty_weight=10.0, num_projections=None, p=2, regularizer_kwargs=None,

@@ -34,8 +34,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from otzoo.models.adversarial import AdversarialModel, Compiled, flatten, sliced_w2_squared
-from otzoo.models.base import MODELS, gather_global, num_replicas
+from otzoo.losses.adversarial import sliced_w2_squared
+from otzoo.models.adversarial import AdversarialModel, Compiled, flatten
+from otzoo.models.base import MODELS, gather_global
 
 
 def check_num_projections(num_projections):
@@ -57,6 +58,7 @@ class SWGAN(AdversarialModel):
 
     network_roles = ()
     metric_names = ("sw_loss",)
+    test_options = {"num_projections": 16}
 
     def __init__(self, generator, num_projections=10_000, prior="uniform", **kwargs):
         super().__init__(generator, {}, prior=prior, **kwargs)
@@ -74,12 +76,8 @@ class SWGAN(AdversarialModel):
         z = self.local_prior_sample(tf.shape(real)[0])
         real_all = flatten(gather_global(real))
         theta = self.random_directions(int(np.prod(self.data_shape)), self.num_projections)
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            fake_all = flatten(gather_global(self.generator(z, training=True)))
-            loss = self._sw(real_all, fake_all, theta)
-            # The loss is replicated (global batch): 1/R makes the summed gradient exact.
-            scaled_loss = loss / num_replicas()
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("generator").apply_gradients(zip(grads, variables))
+        # Every replica computes the same global-batch loss; player_step's 1 / replicas
+        # makes the summed gradient the one-device gradient.
+        loss = self.player_step("generator", lambda: self._sw(
+                real_all, flatten(gather_global(self.generator(z, training=True))), theta))
         return self.update_metrics({"sw_loss": loss})

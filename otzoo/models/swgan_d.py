@@ -37,10 +37,9 @@ References:
 import keras
 import tensorflow as tf
 
-from otzoo.models.adversarial import (AdversarialModel, Compiled,
-                                      FeatureDiscriminatorMixin, sliced_w2_squared)
-from otzoo.models.base import MODELS, gather_global, num_replicas
-from otzoo.models.gan import bce_discriminator_loss
+from otzoo.losses.adversarial import bce_discriminator_loss, sliced_w2_squared
+from otzoo.models.adversarial import AdversarialModel, Compiled, FeatureDiscriminatorMixin
+from otzoo.models.base import MODELS, gather_global
 from otzoo.models.swgan import check_num_projections
 
 
@@ -60,6 +59,7 @@ class SWGAND(FeatureDiscriminatorMixin, AdversarialModel):
     network_roles = ("discriminator",)
     metric_names = ("discriminator_loss", "sw_loss")
     generator_metric = "sw_loss"
+    test_options = {"num_projections": 16}
 
     def __init__(self, generator, discriminator, num_projections=10_000, prior="uniform",
                  **kwargs):
@@ -88,31 +88,26 @@ class SWGAND(FeatureDiscriminatorMixin, AdversarialModel):
 
     def discriminator_step(self, real, fake):
         """One step on the BCE of D(x) = sigmoid(w^T h(x) + b)."""
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            loss = self._discriminator_loss(self.discriminator(real, training=True),
-                                            self.discriminator(fake, training=True))
-            scaled_loss = loss / num_replicas()
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("discriminator").apply_gradients(zip(grads, variables))
-        return loss
+        return self.player_step("discriminator", lambda: self._discriminator_loss(
+                self.discriminator(real, training=True),
+                self.discriminator(fake, training=True)))
 
     def train_step(self, data):
         real = self.real_batches(data)[0]
         z = self.local_prior_sample(tf.shape(real)[0])
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
+
+        def generator_loss(tape):
             fake = self.generator(z, training=True)
-            with tape.stop_recording():
+            with tape.stop_recording():  # D's step, on the same fake batch, first
                 d_loss = self.discriminator_step(real, tf.stop_gradient(fake))
                 # Features of the updated discriminator; real ones need no gradient.
                 real_features = gather_global(self.discriminator_features(real,
                                                                           training=True))
                 directions = self.generator_directions()
             fake_features = gather_global(self.discriminator_features(fake, training=True))
-            loss = self._feature_loss(real_features, fake_features, directions)
-            scaled_loss = loss / num_replicas()  # replicated global term, see swgan.py
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("generator").apply_gradients(zip(grads, variables))
+            # A replicated global-batch term, like swgan's.
+            return self._feature_loss(real_features, fake_features, directions), d_loss
+
+        loss, d_loss = self.player_step("generator", generator_loss, pass_tape=True)
         return self.update_metrics({"discriminator_loss": d_loss,
                                     self.generator_metric: loss})

@@ -37,28 +37,15 @@ References:
     https://arxiv.org/abs/1312.6114
 """
 
-import math
-
 import keras
 import tensorflow as tf
 
+from otzoo.losses.autoencoding import (bernoulli_negative_log_likelihood, gaussian_kl,
+                                       gaussian_negative_log_likelihood, mean_gaussian_kl)
 from otzoo.models.autoencoder import Autoencoder, Compiled, unpack_data
-from otzoo.models.base import MODELS, num_replicas
+from otzoo.models.base import MODELS
 
 LIKELIHOODS = ("bernoulli", "gaussian")
-
-
-def gaussian_kl(mean, log_var):
-    """KL(N(mean, diag(exp(log_var))) || N(0, I)) per example: [n].
-
-    KL = 1/2 sum_j (mean_j² + exp(log_var_j) - log_var_j - 1)  (Kingma & Welling, App. B).
-    """
-    return 0.5 * tf.reduce_sum(tf.square(mean) + tf.exp(log_var) - log_var - 1.0, axis=-1)
-
-
-def mean_gaussian_kl(mean, log_var):
-    """The batch mean of `gaussian_kl` (scalar): the KL term of the loss."""
-    return tf.reduce_mean(gaussian_kl(mean, log_var))
 
 
 @MODELS.register("vae")
@@ -77,6 +64,7 @@ class VAE(Autoencoder):
     """
 
     metric_names = ("loss", "reconstruction_loss", "kl")
+    requires_gaussian_encoder = True
 
     def __init__(self, encoder, decoder, latent_dim=None, likelihood="bernoulli",
                  observation_variance=1.0, kl_weight=1.0, jit_penalties=False, seed=0,
@@ -108,15 +96,10 @@ class VAE(Autoencoder):
 
     def negative_log_likelihood(self, x, decoder_output):
         """-log p(x | z) per example [n], summed over the coordinates of x."""
-        x = tf.cast(x, decoder_output.dtype)
-        axes = list(range(1, len(decoder_output.shape)))
         if self.likelihood == "bernoulli":
-            nll = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=decoder_output)
-        else:
-            s2 = self.observation_variance
-            nll = tf.square(x - decoder_output) / (2.0 * s2) + 0.5 * math.log(
-                    2.0 * math.pi * s2)
-        return tf.reduce_sum(nll, axis=axes)
+            return bernoulli_negative_log_likelihood(x, decoder_output)
+        return gaussian_negative_log_likelihood(x, decoder_output,
+                                                self.observation_variance)
 
     def kl(self, mean, log_var):
         """Per-example KL(q(z|x) || N(0, I)) [n] (closed form)."""
@@ -124,18 +107,17 @@ class VAE(Autoencoder):
 
     def train_step(self, data):
         x = unpack_data(data)
-        with tf.GradientTape() as tape:
+
+        def negative_elbo():
             mean, log_var = self.encoder_moments(x, training=True)
             z = self.reparametrize(mean, log_var)
             decoder_output = self.decoder(z, training=True)
             reconstruction = tf.reduce_mean(self.negative_log_likelihood(x, decoder_output))
             kl = self._mean_kl(mean, log_var)
-            loss = reconstruction + self.kl_weight * kl
-            # Per-replica batch means; the SUM all-reduce of 1/R-scaled gradients is
-            # the one-device gradient of the global-batch mean.
-            scaled_loss = loss / num_replicas()
-        variables = self.autoencoder_variables
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("autoencoder").apply_gradients(zip(grads, variables))
+            return reconstruction + self.kl_weight * kl, (reconstruction, kl)
+
+        # Per-replica batch means: player_step's 1 / replicas makes the summed gradient
+        # the one-device gradient of the global-batch mean.
+        loss, (reconstruction, kl) = self.player_step("autoencoder", negative_elbo)
         return self.update_metrics(
                 {"loss": loss, "reconstruction_loss": reconstruction, "kl": kl})

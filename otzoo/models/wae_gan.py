@@ -45,25 +45,16 @@ References:
 import keras
 import tensorflow as tf
 
+from otzoo.losses.adversarial import bce_discriminator_loss, non_saturating_generator_loss
+from otzoo.losses.autoencoding import check_reduction, parse_cost, reconstruction_loss
 from otzoo.models.autoencoder import (Autoencoder, Compiled, Jitted,
-                                      check_probability_output, check_reduction,
-                                      parse_cost, reconstruction_cost, unpack_data)
-from otzoo.models.base import MODELS, num_replicas
+                                      check_probability_output, unpack_data)
+from otzoo.models.base import MODELS
 
-
-def discriminator_loss(prior_logits, code_logits):
-    """-mean log D(z) - mean log(1 - D(z̃)) from logits: the adversary minimises this.
-
-    Uses -log sigmoid(t) = softplus(-t) and -log(1 - sigmoid(t)) = softplus(t), which are
-    exact and stable for any logit.
-    """
-    return (tf.reduce_mean(tf.nn.softplus(-prior_logits))
-            + tf.reduce_mean(tf.nn.softplus(code_logits)))
-
-
-def encoder_gan_penalty(code_logits):
-    """-mean log D(z̃): the encoder's non-saturating adversarial loss."""
-    return tf.reduce_mean(tf.nn.softplus(-code_logits))
+# The GAN family's losses under WAE-GAN's names: prior codes z play the real data,
+# encoded codes z̃ the generated data.
+discriminator_loss = bce_discriminator_loss  # -mean log D(z) - mean log(1 - D(z̃))
+encoder_gan_penalty = non_saturating_generator_loss  # -mean log D(z̃)
 
 
 @MODELS.register("wae_gan")
@@ -86,6 +77,7 @@ class WAEGAN(Autoencoder):
     """
 
     metric_names = ("loss", "reconstruction_loss", "gan_penalty", "discriminator_loss")
+    network_roles = ("discriminator",)
 
     def __init__(self, encoder, decoder, discriminator, latent_dim=None,
                  penalty_weight=10.0, reconstruction="l2sq",
@@ -129,24 +121,22 @@ class WAEGAN(Autoencoder):
             discriminator.build((None, self.latent_dim))
 
     # -- losses ----------------------------------------------------------------------------
-    def reconstruction_loss(self, x, x_hat):
-        """Per-example reconstruction cost [n]."""
-        return reconstruction_cost(x, x_hat, self.reconstruction,
-                                   self.reconstruction_reduction)
-
     def adversary_loss(self, prior_codes, codes):
         """Unweighted discriminator loss -mean[log D(z) + log(1 - D(z̃))] (scalar)."""
         return discriminator_loss(self.discriminator(prior_codes, training=True),
                                   self.discriminator(codes, training=True))
 
     def adversary_loss_and_grads(self, prior_codes, codes):
-        """(unweighted adversary loss, gradients of the replica-scaled lambda-weighted
-        loss w.r.t. the discriminator's trainable variables)."""
-        variables = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
+        """(unweighted adversary loss, gradients of the lambda-weighted loss w.r.t. the
+        discriminator's trainable variables, as `player_gradients` computes them)."""
+
+        def weighted_loss():
             loss = self.adversary_loss(prior_codes, codes)
-            scaled = self.penalty_weight * loss / num_replicas()
-        return loss, tape.gradient(scaled, variables)
+            return self.penalty_weight * loss, loss
+
+        (_, loss), grads = self.player_gradients(weighted_loss,
+                                                 self.discriminator.trainable_variables)
+        return loss, grads
 
     def gan_penalty(self, codes):
         """Unweighted encoder loss -mean log D(z̃) (scalar)."""
@@ -166,27 +156,28 @@ class WAEGAN(Autoencoder):
     # -- Algorithm 1 -----------------------------------------------------------------------
     def train_step(self, data):
         x = unpack_data(data)
-        inv_replicas = 1.0 / num_replicas()
-        with tf.GradientTape() as tape:
+
+        def autoencoder_loss(tape):
             codes = self.encode(x, sample=True, training=True)   # z̃ ~ Q(Z|x)
             x_hat = self.decode(codes, training=True)
-            reconstruction = tf.reduce_mean(self.reconstruction_loss(x, x_hat))
+            reconstruction = reconstruction_loss(x, x_hat, self.reconstruction,
+                                                 self.reconstruction_reduction)
             # z ~ P_Z: this replica's rows of one global draw.
             prior_codes = self.local_prior_sample(tf.shape(codes)[0])
 
-            # 1. Adversary step on the same codes (no gradient to Q through it).
+            # 1. Adversary step on the same codes (no gradient to Q through it); its
+            # gradients come from one (optionally XLA-compiled) call.
             with tape.stop_recording():
                 d_loss, d_grads = self._adversary_step(prior_codes, tf.stop_gradient(codes))
-                self.optimizer_for("discriminator").apply_gradients(
-                        zip(d_grads, self.discriminator.trainable_variables))
+                self.apply_player_gradients("discriminator", d_grads)
 
             # 2. Encoder-decoder step against the updated adversary.
             gan_penalty = self._gan_penalty(codes)
-            loss = reconstruction + self.penalty_weight * gan_penalty
-            scaled_loss = loss * inv_replicas
-        variables = self.autoencoder_variables
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("autoencoder").apply_gradients(zip(grads, variables))
+            return (reconstruction + self.penalty_weight * gan_penalty,
+                    (reconstruction, gan_penalty, d_loss))
+
+        loss, (reconstruction, gan_penalty, d_loss) = self.player_step(
+                "autoencoder", autoencoder_loss, pass_tape=True)
         return self.update_metrics({"loss": loss, "reconstruction_loss": reconstruction,
                                     "gan_penalty": gan_penalty,
                                     "discriminator_loss": d_loss})

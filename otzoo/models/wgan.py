@@ -49,8 +49,9 @@ References:
 import keras
 import tensorflow as tf
 
+from otzoo.losses.adversarial import wasserstein_critic_loss, wasserstein_generator_loss
 from otzoo.models.adversarial import AdversarialModel, Compiled
-from otzoo.models.base import MODELS, num_replicas
+from otzoo.models.base import MODELS
 
 
 def critic_steps_for(generator_step, critic_steps=5, warmup_critic_steps=100,
@@ -83,11 +84,6 @@ def critic_steps_before(generator_step, critic_steps=5, warmup_critic_steps=100,
     return critic_steps * g + (warmup_critic_steps - critic_steps) * warm
 
 
-def wasserstein_critic_loss(real_scores, fake_scores):
-    """E[f(G(z))] - E[f(x)]: the critic's loss (the negative W1 estimate)."""
-    return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores)
-
-
 @MODELS.register("wgan")
 class WGAN(AdversarialModel):
     """Arjovsky et al. (2017) WGAN with weight clipping.
@@ -108,6 +104,9 @@ class WGAN(AdversarialModel):
     network_roles = ("critic",)
     metric_names = ("critic_loss", "wasserstein_estimate", "generator_loss",
                     "generator_updated")
+    # Fewer critic updates per generator update (cheaper to trace), warm-up included.
+    test_options = {"critic_steps": 2, "warmup_critic_steps": 4,
+                    "warmup_generator_steps": 1, "warmup_every": 2}
 
     def __init__(self, generator, critic, clip_value=0.01, critic_steps=5,
                  warmup_critic_steps=100, warmup_generator_steps=25, warmup_every=500,
@@ -161,31 +160,22 @@ class WGAN(AdversarialModel):
         """One RMSProp step on E[f(G(z))] - E[f(x)], then clip the weights to [-c, c]."""
         z = self.local_prior_sample(tf.shape(real)[0])
         fake = self.generator(z, training=True)
-        variables = self.critic.trainable_variables
-        with tf.GradientTape() as tape:
-            loss = self._critic_loss(self.critic(real, training=True),
-                                     self.critic(fake, training=True))
-            scaled_loss = loss / num_replicas()
-        grads = tape.gradient(scaled_loss, variables)
-        self.optimizer_for("critic").apply_gradients(zip(grads, variables))
-        for w in variables:  # after every critic update, as in Algorithm 1
+        loss = self.player_step("critic", lambda: self._critic_loss(
+                self.critic(real, training=True), self.critic(fake, training=True)))
+        for w in self.critic.trainable_variables:  # after every update, as in Algorithm 1
             w.assign(tf.clip_by_value(w, -self.clip_value, self.clip_value))
         return loss
 
     def generator_step(self, batch_size, due):
         """An RMSProp step on -E[f(G(z))] that is kept only if `due` (else undone)."""
-        optimizer = self.optimizer_for("generator")
-        state = list(self.generator.variables) + list(optimizer.variables)
+        state = (list(self.generator.variables)
+                 + list(self.optimizer_for("generator").variables))
         before = [tf.identity(v) for v in state]
         z = self.local_prior_sample(batch_size)
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
-            loss = -tf.reduce_mean(self.critic(self.generator(z, training=True),
-                                               training=True))
-            scaled_loss = loss / num_replicas()
-        grads = tape.gradient(scaled_loss, variables)
+        # The update runs after the state is saved.
         with tf.control_dependencies([tf.identity(b) for b in before]):
-            optimizer.apply_gradients(zip(grads, variables))
+            loss = self.player_step("generator", lambda: wasserstein_generator_loss(
+                    self.critic(self.generator(z, training=True), training=True)))
         for v, old in zip(state, before):  # exact no-op when not due: no tf.cond needed
             v.assign(tf.where(due, v, old))
         return loss

@@ -15,50 +15,44 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from otzoo.models.vae import VAE  # noqa: E402
-from otzoo.models.wae_gan import WAEGAN  # noqa: E402
-from otzoo.models.wae_mmd import WAEMMD  # noqa: E402
+from otzoo.models import MODELS  # noqa: E402
+from otzoo.models.autoencoder import Autoencoder  # noqa: E402
 from otzoo.networks import mlp  # noqa: E402
 
 DATA_DIM, LATENT_DIM, BATCH = 3, 2, 8
 
-
-def _nets(encoder_out, discriminator=False):
-    keras.utils.set_random_seed(1)
-    nets = [mlp(DATA_DIM, encoder_out, (16,), name="encoder"),
-            mlp(LATENT_DIM, DATA_DIM, (16,), name="decoder")]
-    if discriminator:
-        nets.append(mlp(LATENT_DIM, 1, (16,), name="discriminator"))
-    return nets
-
-
-# Few projections / ascent steps: the check is about distribution, not accuracy.
-SWAE_OPTIONS = {
-    "sw": dict(num_projections=7),
-    "max_gsw": dict(regularizer_kwargs={"defining_function": "poly", "num_steps": 5,
-                                        "num_init_directions": 4}),
-    "dsw": dict(num_projections=7, regularizer_kwargs={"num_steps": 3,
-                                                       "learning_rate": 0.01}),
+# Every registered autoencoder runs with its own `test_options` (few projections / ascent
+# steps: the check is about distribution, not accuracy), or its defaults if it has none.
+AUTOENCODERS = {name: MODELS.get(name) for name in MODELS.names()
+                if issubclass(MODELS.get(name), Autoencoder)}
+# On top: one case per distinct mechanism (see the test below); "model:variant" cases
+# add to the model's own.
+VARIANTS = {
+    "vae": dict(likelihood="gaussian"),
+    "wae_gan": dict(gaussian_encoder=True),
+    "wae_mmd": dict(gaussian_encoder=True),
+    "swae": dict(prior="ring"),  # regularizer "sw"
+    "swae:max_gsw": dict(prior="ring", regularizer="max_gsw", num_projections=None,
+                         regularizer_kwargs={"defining_function": "poly", "num_steps": 5,
+                                             "num_init_directions": 4}),
+    "swae:dsw": dict(prior="ring", regularizer="dsw",
+                     regularizer_kwargs={"num_steps": 3, "learning_rate": 0.01}),
 }
+CASES = sorted(set(AUTOENCODERS) | set(VARIANTS))
 
 
-def _factory(name, jit):
+def _factory(case, jit):
+    cls = AUTOENCODERS[case.split(":")[0]]
+    options = {**cls.test_options, **VARIANTS.get(case, {})}
+    gaussian = cls.requires_gaussian_encoder or options.get("gaussian_encoder", False)
+
     def make():
-        if name == "vae":
-            model = VAE(*_nets(2 * LATENT_DIM), likelihood="gaussian",
-                        jit_penalties=jit, seed=3)
-        elif name == "wae_gan":
-            model = WAEGAN(*_nets(2 * LATENT_DIM, discriminator=True),
-                           gaussian_encoder=True, jit_penalties=jit, seed=3)
-        elif name == "wae_mmd":
-            model = WAEMMD(*_nets(2 * LATENT_DIM), gaussian_encoder=True,
-                           jit_penalties=jit, seed=3)
-        else:
-            from otzoo.models.swae import SWAE
-            regularizer = name.split(":")[1]
-            model = SWAE(*_nets(LATENT_DIM), regularizer=regularizer, prior="ring",
-                         reconstruction="l2sq", jit_penalties=jit, seed=3,
-                         **SWAE_OPTIONS[regularizer])
+        keras.utils.set_random_seed(1)
+        encoder = mlp(DATA_DIM, 2 * LATENT_DIM if gaussian else LATENT_DIM, (16,),
+                      name="encoder")
+        decoder = mlp(LATENT_DIM, DATA_DIM, (16,), name="decoder")
+        others = {role: mlp(LATENT_DIM, 1, (16,), name=role) for role in cls.network_roles}
+        model = cls(encoder, decoder, **others, jit_penalties=jit, seed=3, **options)
         # SGD keeps the comparison sharp: Adam's normalisation would hide a wrong scale.
         model.compile(**{f"{player}_optimizer": keras.optimizers.SGD(0.1)
                          for player in model.default_optimizers()})
@@ -74,10 +68,9 @@ def _batches(num):
 
 # One case per distinct mechanism: encoder noise (vae), two optimizers and per-replica
 # prior slices (wae_gan), a global kernel penalty (wae_mmd), global random directions
-# (swae:sw), an inner ascent on a generalized slice (swae:max_gsw), a stateful slicer
-# updated on every replica (swae:dsw).
-@pytest.mark.parametrize("name", ["vae", "wae_gan", "wae_mmd", "swae:sw", "swae:max_gsw",
-                                  "swae:dsw"])
+# (swae), an inner ascent on a generalized slice (swae:max_gsw), a stateful slicer
+# updated on every replica (swae:dsw); and every other registered autoencoder.
+@pytest.mark.parametrize("name", CASES)
 def test_two_replicas_match_one_device(name):
     result = testing.assert_replicas_agree(_factory(name, jit=False), _batches(2),
                                            rtol=1e-4, atol=1e-5)
@@ -91,7 +84,7 @@ def test_two_replicas_match_one_device_through_keras_fit():
                                   atol=1e-5, via_fit=True)
 
 
-@pytest.mark.parametrize("name", ["wae_gan", "swae:sw"])
+@pytest.mark.parametrize("name", ["wae_gan", "swae"])
 def test_two_replicas_match_one_device_with_xla_penalties(name):
     testing.assert_replicas_agree(_factory(name, jit=True), _batches(1), rtol=1e-4,
                                   atol=1e-5)

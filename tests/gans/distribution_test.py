@@ -21,17 +21,12 @@ from otzoo.models import MODELS  # noqa: E402
 from otzoo.networks import conv_decoder, conv_encoder  # noqa: E402
 from tests.gans import toy  # noqa: E402
 
-OPTIONS = {
-    "gan": dict(discriminator_steps=2),
-    # Fewer critic updates per step than the papers (cheaper to trace; the equivalence
-    # does not depend on the count).
-    "wgan": dict(critic_steps=2, warmup_critic_steps=4, warmup_generator_steps=1,
-                 warmup_every=2),
-    "wgan_gp": dict(critic_steps=2),
-    "swgan": dict(num_projections=16),
-    "swgan_d": dict(num_projections=16),
-    "max_swgan": {},
-}
+# Every registered GAN-family model, with its own `test_options` (fewer critic updates or
+# projections than the papers: cheaper to trace, and the equivalence does not depend on
+# the counts); a model that declares none runs with its defaults.
+OPTIONS = {name: dict(cls.test_options) for name, cls in toy.GAN_FAMILY.items()}
+# Two real batches per step: the strided split of the global batch across replicas.
+OPTIONS["gan"].update(discriminator_steps=2)
 
 
 def _factory(name, jit=False, **overrides):

@@ -12,10 +12,14 @@ import ot
 import tensorflow as tf
 
 from otzoo.models import MODELS
+from otzoo.models.adversarial import AdversarialModel
 from otzoo.networks import mlp
 
-ROLES = {"gan": "discriminator", "wgan": "critic", "wgan_gp": "critic", "swgan": None,
-         "swgan_d": "discriminator", "max_swgan": "discriminator"}
+# The GAN family, from the registry: every registered AdversarialModel, with the role of
+# its adversary ("critic", "discriminator", or None for a generator alone).
+GAN_FAMILY = {name: MODELS.get(name) for name in MODELS.names()
+              if issubclass(MODELS.get(name), AdversarialModel)}
+ROLES = {name: (cls.network_roles or (None,))[0] for name, cls in GAN_FAMILY.items()}
 LATENT_DIM = 8
 
 
@@ -30,11 +34,11 @@ def make_model(name, seed=0, data_dim=2, latent_dim=LATENT_DIM, hidden=(64, 64),
                compile_kwargs=None, **model_kwargs):
     """A compiled zoo model `name` with MLP networks, deterministic given `seed`."""
     keras.utils.set_random_seed(seed)
+    cls = MODELS.get(name)
     networks = {"generator": mlp(latent_dim, data_dim, hidden, name="generator")}
-    role = ROLES[name]
-    if role:
+    for role in cls.network_roles:
         networks[role] = mlp(data_dim, 1, hidden, name=role)
-    model = MODELS.get(name)(**networks, seed=seed, **model_kwargs)
+    model = cls(**networks, seed=seed, **model_kwargs)
     model.compile(**dict(compile_kwargs or {}))
     return model
 
