@@ -3,7 +3,7 @@
 Each function takes the networks' outputs and returns the scalar a player minimises
 (batch means; `gradient_penalty` also offers its per-sample values). They are plain
 functions: a model that wants them XLA-compiled wraps them itself
-(`otzoo.models.adversarial.Compiled`), and under `tf.distribute` the model scales the
+(`otzoo.models.base.Jitted`), and under `tf.distribute` the model scales the
 loss by 1 / replicas (`GenerativeModel.player_step`), not the function.
 
 Logits l and D = sigmoid(l): the binary cross-entropy terms use

@@ -32,16 +32,9 @@ The players' losses are free functions in `otzoo.losses.adversarial`.
 import keras
 import tensorflow as tf
 
-from otzoo.models.base import GenerativeModel
+from otzoo.models.base import GenerativeModel, unpack_data
 from otzoo.models.priors import get_prior
 from otzoo.networks import features_and_head
-
-
-def unpack_data(data):
-    """The real examples x from `data` (x, (x,), or (x, y[, w]) from a dataset)."""
-    if isinstance(data, (tuple, list)):
-        return data[0]
-    return data
 
 
 def split_real_batches(x, k):
@@ -75,23 +68,6 @@ def flatten(x):
     if dims.is_fully_defined():  # keep the feature dimension static
         return tf.reshape(x, [-1, dims.num_elements()])
     return tf.reshape(x, [tf.shape(x)[0], -1])
-
-
-class Compiled:
-    """Holds `fn`, wrapped in `tf.function(jit_compile=True)` when `jit` is true.
-
-    The holder keeps the traced function out of Keras' attribute tracking and out of the
-    SavedModel traversal. XLA is applied to loss / penalty functions only: compiling the
-    whole train step (`compile(jit_compile=True)`) fails across devices under
-    MirroredStrategy.
-    """
-
-    def __init__(self, fn, jit):
-        self.jit = bool(jit)
-        self.fn = tf.function(fn, jit_compile=True) if self.jit else fn
-
-    def __call__(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
 
 
 def _check_model(net, what):

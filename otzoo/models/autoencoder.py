@@ -29,7 +29,7 @@ import tensorflow as tf
 # The cost helpers are imported here for the models (and older importers) of this module.
 from otzoo.losses.autoencoding import (COSTS, REDUCTIONS, check_reduction,  # noqa: F401
                                        parse_cost, reconstruction_cost, reconstruction_loss)
-from otzoo.models.base import GenerativeModel, gather_global
+from otzoo.models.base import GenerativeModel, gather_global, unpack_data
 from otzoo.models.priors import get_prior, seed_from_generator
 
 
@@ -45,29 +45,6 @@ def check_probability_output(decoder):
                          f"[0, 1] (a final sigmoid) and data in [0, 1]; the decoder's last "
                          f"layer has activation {name!r}. Build the decoder with "
                          "output_activation='sigmoid' or choose reconstruction='l2sq'/'l1'")
-
-
-def unpack_data(data):
-    """The training input x from `data` (x, (x,), or (x, y[, w]) from a dataset)."""
-    if isinstance(data, (tuple, list)):
-        return data[0]
-    return data
-
-
-class Jitted:
-    """Holds `fn`, or `tf.function(fn, jit_compile=True)` when `jit` is true.
-
-    For functions that are not differentiated through (e.g. one returning a loss and its
-    gradients). The holder keeps the traced function out of Keras' attribute tracking
-    and out of the SavedModel traversal.
-    """
-
-    def __init__(self, fn, jit):
-        self.jit = bool(jit)
-        self.fn = tf.function(fn, jit_compile=True) if self.jit else fn
-
-    def __call__(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
 
 
 class Compiled:

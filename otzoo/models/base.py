@@ -85,6 +85,30 @@ def replica_slice(global_values, local_batch_size):
     return global_values[start:start + local_batch_size]
 
 
+def unpack_data(data):
+    """The training examples x from `data` (x, (x,), or (x, y[, w]) from a dataset)."""
+    if isinstance(data, (tuple, list)):
+        return data[0]
+    return data
+
+
+class Jitted:
+    """Holds `fn`, wrapped in `tf.function(jit_compile=True)` when `jit` is true.
+
+    For loss / penalty functions (`jit_penalties`): compiling the whole train step
+    (`compile(jit_compile=True)`) fails across devices under MirroredStrategy. The holder
+    keeps the traced function out of Keras' attribute tracking and out of the SavedModel
+    traversal. (`otzoo.models.autoencoder.Compiled` also compiles the gradient.)
+    """
+
+    def __init__(self, fn, jit):
+        self.jit = bool(jit)
+        self.fn = tf.function(fn, jit_compile=True) if self.jit else fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+
 def _plain(value):
     """A config's ConfigDict as the plain dict Keras' `optimizers.get` accepts."""
     return value.to_dict() if hasattr(value, "to_dict") else value

@@ -67,8 +67,8 @@ import inspect
 import keras
 import tensorflow as tf
 
-from otzoo.models.autoencoder import GlobalPenaltyAutoencoder, Jitted
-from otzoo.models.base import MODELS
+from otzoo.models.autoencoder import GlobalPenaltyAutoencoder
+from otzoo.models.base import MODELS, Jitted
 from otzoo.ot.distributional_sliced import DEFAULTS as DSW_DEFAULTS
 from otzoo.ot.distributional_sliced import DistributionalSlicer
 from otzoo.ot.generalized_sliced import (generalized_sliced_wasserstein,

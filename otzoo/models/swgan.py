@@ -35,7 +35,8 @@ import numpy as np
 import tensorflow as tf
 
 from otzoo.losses.adversarial import sliced_w2_squared
-from otzoo.models.adversarial import AdversarialModel, Compiled, flatten
+from otzoo.models.adversarial import AdversarialModel, flatten
+from otzoo.models.base import Jitted
 from otzoo.models.base import MODELS, gather_global
 
 
@@ -63,7 +64,7 @@ class SWGAN(AdversarialModel):
     def __init__(self, generator, num_projections=10_000, prior="uniform", **kwargs):
         super().__init__(generator, {}, prior=prior, **kwargs)
         self.num_projections = check_num_projections(num_projections)
-        self._sw = Compiled(sliced_w2_squared, self.jit_penalties)
+        self._sw = Jitted(sliced_w2_squared, self.jit_penalties)
 
     def default_optimizers(self):
         return {"generator": keras.optimizers.Adam(1e-4, beta_1=0.5)}

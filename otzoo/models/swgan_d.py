@@ -38,7 +38,8 @@ import keras
 import tensorflow as tf
 
 from otzoo.losses.adversarial import bce_discriminator_loss, sliced_w2_squared
-from otzoo.models.adversarial import AdversarialModel, Compiled, FeatureDiscriminatorMixin
+from otzoo.models.adversarial import AdversarialModel, FeatureDiscriminatorMixin
+from otzoo.models.base import Jitted
 from otzoo.models.base import MODELS, gather_global
 from otzoo.models.swgan import check_num_projections
 
@@ -67,8 +68,8 @@ class SWGAND(FeatureDiscriminatorMixin, AdversarialModel):
         self.num_projections = check_num_projections(num_projections)
         self._split_discriminator()
         self.feature_dim = int(self.discriminator_features.output_shape[-1])
-        self._discriminator_loss = Compiled(bce_discriminator_loss, self.jit_penalties)
-        self._feature_loss = Compiled(self.feature_loss, self.jit_penalties)
+        self._discriminator_loss = Jitted(bce_discriminator_loss, self.jit_penalties)
+        self._feature_loss = Jitted(self.feature_loss, self.jit_penalties)
 
     def default_optimizers(self):
         return {"generator": keras.optimizers.Adam(1e-4, beta_1=0.5),

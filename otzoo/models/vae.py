@@ -42,7 +42,8 @@ import tensorflow as tf
 
 from otzoo.losses.autoencoding import (bernoulli_negative_log_likelihood, gaussian_kl,
                                        gaussian_negative_log_likelihood, mean_gaussian_kl)
-from otzoo.models.autoencoder import Autoencoder, Compiled, unpack_data
+from otzoo.models.autoencoder import Autoencoder, Compiled
+from otzoo.models.base import unpack_data
 from otzoo.models.base import MODELS
 
 LIKELIHOODS = ("bernoulli", "gaussian")

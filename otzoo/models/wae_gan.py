@@ -47,9 +47,8 @@ import tensorflow as tf
 
 from otzoo.losses.adversarial import bce_discriminator_loss, non_saturating_generator_loss
 from otzoo.losses.autoencoding import check_reduction, parse_cost, reconstruction_loss
-from otzoo.models.autoencoder import (Autoencoder, Compiled, Jitted,
-                                      check_probability_output, unpack_data)
-from otzoo.models.base import MODELS
+from otzoo.models.autoencoder import Autoencoder, Compiled, check_probability_output
+from otzoo.models.base import MODELS, Jitted, unpack_data
 
 # The GAN family's losses under WAE-GAN's names: prior codes z play the real data,
 # encoded codes z̃ the generated data.

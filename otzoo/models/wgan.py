@@ -50,7 +50,8 @@ import keras
 import tensorflow as tf
 
 from otzoo.losses.adversarial import wasserstein_critic_loss, wasserstein_generator_loss
-from otzoo.models.adversarial import AdversarialModel, Compiled
+from otzoo.models.adversarial import AdversarialModel
+from otzoo.models.base import Jitted
 from otzoo.models.base import MODELS
 
 
@@ -139,7 +140,7 @@ class WGAN(AdversarialModel):
                              warmup_every=None if warmup_every is None else int(warmup_every))
         self.critic_steps_per_call = per_call
         self.real_batches_per_step = per_call
-        self._critic_loss = Compiled(wasserstein_critic_loss, self.jit_penalties)
+        self._critic_loss = Jitted(wasserstein_critic_loss, self.jit_penalties)
 
     def default_optimizers(self):
         return {"generator": keras.optimizers.RMSprop(5e-5, rho=0.99, epsilon=1e-8),

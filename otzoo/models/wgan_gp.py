@@ -42,7 +42,8 @@ import tensorflow as tf
 from otzoo.losses.adversarial import gradient_penalty  # noqa: F401  (its per-sample form)
 from otzoo.losses.adversarial import (wasserstein_critic_loss, wasserstein_generator_loss,
                                       wasserstein_gradient_penalty)
-from otzoo.models.adversarial import AdversarialModel, Compiled
+from otzoo.models.adversarial import AdversarialModel
+from otzoo.models.base import Jitted
 from otzoo.models.base import MODELS
 
 
@@ -78,7 +79,7 @@ class WGANGP(AdversarialModel):
         self.gp_weight = gp_weight
         self.critic_steps = int(critic_steps)
         self.real_batches_per_step = self.critic_steps
-        self._penalty = Compiled(self._penalty_fn, self.jit_penalties)
+        self._penalty = Jitted(self._penalty_fn, self.jit_penalties)
 
     def _penalty_fn(self, real, fake, alpha):
         return wasserstein_gradient_penalty(self.critic, real, fake, alpha)
