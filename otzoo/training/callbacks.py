@@ -1,7 +1,7 @@
 """Keras callbacks of the training loop: checkpoints, a NaN guard, sample grids."""
 
-import math
 import os
+import resource
 import signal
 import time
 
@@ -13,34 +13,120 @@ from otzoo.training import images
 
 
 class NonFiniteLossError(RuntimeError):
-    """A loss or metric became NaN or Inf; the message names the step and the metric."""
+    """A logged loss or metric, or a variable about to be checkpointed, became NaN or Inf.
+
+    The message names the training step and the metric or variable.
+    """
 
 
 class NonFiniteGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite logged value, before it is checkpointed.
+    """Stops training at the first non-finite logged value or checkpointed variable.
 
-    Batch-end callbacks run before the epoch-end checkpoint, so the last checkpoint on
-    disk always holds finite weights.
+    Two checks, so that nothing non-finite is ever checkpointed (or exported, which
+    happens only after training returns):
+
+    * after every batch, the logged values (batch-end callbacks run before the
+      epoch-end checkpoint);
+    * before every checkpoint save (`check_variables`, called by `CheckpointEveryEpoch`),
+      every variable the checkpoint holds: a step whose loss is finite can still write
+      Inf into a weight (an exploding update) or an optimizer slot.
+
+    Args:
+      first_step: the step this run starts from (for the messages).
+      steps_per_epoch: training steps per Keras epoch (the checkpoint interval).
+      checkpoint_manager: its `latest_checkpoint` is named as the last good one.
+      variables: [(label, variable)] to check before each save, e.g. from
+        `otzoo.training.trainer.checkpoint_variables`.
     """
 
-    def __init__(self, first_step, steps_per_epoch, checkpoint_manager):
+    def __init__(self, first_step, steps_per_epoch, checkpoint_manager, variables=()):
         super().__init__()
         self.first_step = first_step
         self.steps_per_epoch = steps_per_epoch
         self.manager = checkpoint_manager
+        # Integer variables (step counters, seed state) cannot be non-finite.
+        self.variables = [(label, v) for label, v in variables if v.dtype.is_floating]
         self._epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
+    def _stop(self, what):
+        raise NonFiniteLossError(
+            f"{what}; stopped. The last good checkpoint is {self.manager.latest_checkpoint}")
+
     def on_train_batch_end(self, batch, logs=None):
         for name, value in (logs or {}).items():
-            value = float(np.asarray(value))
-            if not math.isfinite(value):
+            value = np.asarray(value)
+            if not np.all(np.isfinite(value)):
                 step = self._epoch * self.steps_per_epoch + batch + 1
-                raise NonFiniteLossError(
-                    f"non-finite {name} = {value} at training step {step}; stopped. "
-                    f"The last good checkpoint is {self.manager.latest_checkpoint}")
+                shown = value.item() if value.size == 1 else value  # [1] under multi-worker
+                self._stop(f"non-finite {name} = {shown} at training step {step}")
+
+    def check_variables(self, step):
+        """Raises `NonFiniteLossError` naming the first non-finite variable, if any.
+
+        One fused reduction per variable and a single device-to-host copy, once per
+        checkpoint: negligible next to writing the checkpoint.
+        """
+        if not self.variables:
+            return
+        finite = tf.stack([tf.reduce_all(tf.math.is_finite(v)) for _, v in self.variables])
+        finite = np.asarray(finite)
+        if finite.all():
+            return
+        bad = [label for (label, _), ok in zip(self.variables, finite) if not ok]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        self._stop(f"non-finite values in variable {bad[0]}{more} after training step "
+                   f"{step}, found before writing its checkpoint")
+
+
+class KillInSave:
+    """Fault injection for the fault tests: kills this process inside a checkpoint save.
+
+    Enabled only by the environment variable `OTZOO_FAULT_KILL_IN_SAVE=<step>:<phase>`,
+    at the save of training step `<step>`:
+
+    * `data`: while the checkpoint's data file is being written. A file-size limit
+      (RLIMIT_FSIZE) of half the previous checkpoint's data file makes the kernel kill
+      the process with SIGXFSZ in the middle of the write, a torn file on disk.
+    * `state`: after the checkpoint's files are complete, before the `checkpoint` state
+      file names it (a write callback of `CheckpointManager.save` runs first; SIGKILL).
+    """
+
+    ENV = "OTZOO_FAULT_KILL_IN_SAVE"
+    PHASES = ("data", "state")
+
+    def __init__(self, step, phase):
+        if phase not in self.PHASES:
+            raise ValueError(f"{self.ENV}: phase must be one of {self.PHASES}, got {phase!r}")
+        self.step, self.phase = int(step), phase
+
+    @classmethod
+    def from_env(cls):
+        value = os.environ.get(cls.ENV, "")
+        if not value:
+            return None
+        step, _, phase = value.partition(":")
+        return cls(step, phase)
+
+    def save(self, manager, checkpoint_number):
+        """`manager.save(checkpoint_number)`, killed at the configured point."""
+        if checkpoint_number != self.step:
+            return manager.save(checkpoint_number=checkpoint_number)
+        if self.phase == "state":
+            def kill():
+                os.kill(os.getpid(), signal.SIGKILL)
+            options = tf.train.CheckpointOptions(experimental_write_callbacks=[kill])
+            return manager.save(checkpoint_number=checkpoint_number, options=options)
+        previous = manager.latest_checkpoint
+        size = os.path.getsize(previous + ".data-00000-of-00001") if previous else 2
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it by default
+        resource.setrlimit(resource.RLIMIT_FSIZE,
+                           (size // 2, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        manager.save(checkpoint_number=checkpoint_number)
+        raise AssertionError(f"{self.ENV}: the save of step {self.step} was not killed")
 
 
 class CheckpointEveryEpoch(keras.callbacks.Callback):
@@ -48,29 +134,49 @@ class CheckpointEveryEpoch(keras.callbacks.Callback):
 
     An epoch is `steps_per_epoch` training steps, so this is "every N steps". With
     `wall_time` (a float64 variable in the checkpoint), the training wall time summed
-    over every run that reached a checkpoint is saved too.
+    over every run that reached a checkpoint is saved too: the restored value plus this
+    run's time from `on_train_begin` to the save (time after the last checkpoint of a
+    killed run is lost with it).
+
+    Args:
+      manager: the `tf.train.CheckpointManager`.
+      step_variable: int64 variable of the checkpoint, set to the step before each save.
+      steps_per_epoch: training steps per Keras epoch.
+      wall_time: optional float64 variable of the checkpoint (seconds).
+      guard: optional `NonFiniteGuard`; its variable check runs before each save.
+      clock: seconds as a float (tests pass a fake clock).
+      fault: optional `KillInSave` (fault tests only).
     """
 
     def __init__(self, manager, step_variable, steps_per_epoch, enabled=True,
-                 wall_time=None):
+                 wall_time=None, guard=None, clock=time.time, fault=None):
         super().__init__()
         self.manager = manager
         self.step = step_variable
         self.steps_per_epoch = steps_per_epoch
         self.enabled = enabled
         self.wall_time = wall_time
+        self.guard = guard
+        self.clock = clock
+        self.fault = fault
 
     def on_train_begin(self, logs=None):
-        self._started = time.time()
+        self._started = self.clock()
         self._wall_before = float(self.wall_time.numpy()) if self.wall_time is not None else 0.0
 
     def on_epoch_end(self, epoch, logs=None):
-        self.step.assign((epoch + 1) * self.steps_per_epoch)
+        step = (epoch + 1) * self.steps_per_epoch
+        if self.guard is not None:
+            self.guard.check_variables(step)
+        self.step.assign(step)
         if self.wall_time is not None:
-            self.wall_time.assign(self._wall_before + time.time() - self._started)
+            self.wall_time.assign(self._wall_before + self.clock() - self._started)
         # Every worker calls save (MultiWorkerMirroredStrategy needs all of them);
         # non-chief workers write to a scratch directory.
-        self.manager.save(checkpoint_number=int(self.step.numpy()))
+        if self.fault is not None:
+            self.fault.save(self.manager, step)
+        else:
+            self.manager.save(checkpoint_number=step)
 
 
 class SampleGrid(keras.callbacks.Callback):

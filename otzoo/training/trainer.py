@@ -9,9 +9,13 @@ safe to kill at any time:
 * started again with the same command, it restores the latest checkpoint and skips the
   batches already consumed (the input pipeline is a deterministic function of the seed),
   so a run killed with SIGKILL ends with the same weights as an uninterrupted one
-  (bit-for-bit with `deterministic_ops`);
-* a NaN or Inf in any logged loss stops the run with a `NonFiniteLossError` naming the
-  step and the metric, before anything non-finite is checkpointed.
+  (bit-for-bit with `deterministic_ops`), also when the kill lands inside a save;
+* a checkpoint that does not read back whole (truncated or corrupted files: TF's tensor
+  bundle keeps a CRC32C per tensor and checksums its index) is skipped with a warning
+  and the previous one restored; `CheckpointUnreadableError` if none can be;
+* a NaN or Inf in any logged loss, or in any checkpointed variable before a save, stops
+  the run with a `NonFiniteLossError` naming the step and the metric or variable, so
+  nothing non-finite is checkpointed or exported.
 """
 
 import json
@@ -27,6 +31,8 @@ import otzoo.data
 from otzoo.training import callbacks as otzoo_callbacks
 from otzoo.training.build import build_model
 from otzoo.training.strategies import is_chief
+
+KEEP_CHECKPOINTS = 3  # the latest and two to fall back on if it does not read back
 
 
 def _steps_per_epoch(config, total_steps):
@@ -97,6 +103,71 @@ def _tf_variables(variables):
     return [v.value if hasattr(v, "value") else v for v in variables]
 
 
+def checkpoint_variables(model):
+    """[(label, tf.Variable)] of every variable `make_checkpoint` saves, except the
+    step and wall-time counters; labels name the network or optimizer and the path."""
+    network_of = {id(v): layer.name for layer in model.layers for v in layer.variables}
+    named = [(f"{network_of[id(v)]}/{v.path}" if id(v) in network_of else v.path,
+              _tf_variables([v])[0]) for v in model.variables]
+    for name, optimizer in model.optimizers_by_name.items():
+        named += [(f"{name} optimizer {v.path}", _tf_variables([v])[0])
+                  for v in optimizer.variables]
+    return named
+
+
+class CheckpointUnreadableError(RuntimeError):
+    """No checkpoint of a workdir could be restored; the message names each and why."""
+
+
+# What a truncated, bit-flipped or missing checkpoint file raises on restore: DataLoss
+# (a tensor's CRC32C), OutOfRange / IndexError (short reads), InvalidArgument / DataLoss
+# (index blocks), NotFound (a missing file), AssertionError (an index that parses but no
+# longer lists every variable, caught by `assert_existing_objects_matched`).
+_UNREADABLE = (tf.errors.OpError, IndexError, ValueError, AssertionError)
+
+
+def restore_newest_readable(checkpoint, manager):
+    """Restores the newest checkpoint of `manager` that reads back whole.
+
+    A checkpoint that fails (see `_UNREADABLE`) is skipped with a warning on stderr and
+    the previous one is tried; every variable is in every checkpoint, so whatever a
+    failed attempt assigned is overwritten. After a fall-back the state file is
+    rewritten to name the restored checkpoint as the latest (the unreadable files stay
+    on disk until a save of the same step overwrites them).
+
+    Returns:
+      (manager, path): the manager (a new one after a fall-back) and the restored
+      checkpoint's path, or None when the directory has no checkpoint.
+
+    Raises:
+      CheckpointUnreadableError: the directory lists checkpoints and none restores.
+    """
+    failures = []
+    candidates = list(manager.checkpoints)
+    for i in reversed(range(len(candidates))):
+        path = candidates[i]
+        try:
+            checkpoint.restore(path).assert_existing_objects_matched()
+        except _UNREADABLE as e:
+            reason = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+            failures.append(f"{path}: {reason}")
+            print(f"otzoo: WARNING: cannot restore checkpoint {path} ({reason}); "
+                  "trying the previous one", file=sys.stderr, flush=True)
+            continue
+        if failures:
+            tf.compat.v1.train.update_checkpoint_state(
+                manager.directory, os.path.basename(path),
+                all_model_checkpoint_paths=[os.path.basename(p) for p in candidates[:i + 1]])
+            manager = tf.train.CheckpointManager(checkpoint, manager.directory,
+                                                 max_to_keep=KEEP_CHECKPOINTS)
+        return manager, path
+    if failures:
+        raise CheckpointUnreadableError(
+            f"no checkpoint in {manager.directory} can be restored (truncated or corrupted "
+            "files, or a config that does not match them):\n  " + "\n  ".join(failures))
+    return manager, None
+
+
 def make_checkpoint(model, step, wall_time=None):
     """A `tf.train.Checkpoint` of everything a resume needs.
 
@@ -114,7 +185,7 @@ def make_checkpoint(model, step, wall_time=None):
                                optimizer_variables=optimizers, **extra)
 
 
-def train(config, workdir, strategy, steps=None, verbose="auto"):
+def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time):
     """Trains `config` in `workdir` (resuming if it holds a checkpoint); returns the model.
 
     Args:
@@ -123,6 +194,7 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
       strategy: a `tf.distribute.Strategy`.
       steps: total training steps (overrides `config.steps`).
       verbose: "auto" (progress bar on a terminal, one line per epoch otherwise), 0, 1, 2.
+      clock: seconds as a float, for the checkpointed wall time (tests pass a fake one).
 
     Returns:
       (model, summary) where summary has the steps, wall time and final metrics.
@@ -148,11 +220,11 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
     checkpoint_dir = os.path.join(workdir, "checkpoints")
     if not chief:  # other workers write where nobody reads
         checkpoint_dir = os.path.join(workdir, "tmp_worker", str(strategy.cluster_resolver.task_id))
-    manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=3)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        print(f"otzoo: resumed from {manager.latest_checkpoint} at step {int(step.numpy())}",
-              flush=True)
+    manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir,
+                                         max_to_keep=KEEP_CHECKPOINTS)
+    manager, restored = restore_newest_readable(checkpoint, manager)
+    if restored:
+        print(f"otzoo: resumed from {restored} at step {int(step.numpy())}", flush=True)
     start_step = int(step.numpy())
     if start_step % per_epoch:
         raise ValueError(f"checkpoint at step {start_step} is not on an epoch boundary of "
@@ -168,9 +240,13 @@ def train(config, workdir, strategy, steps=None, verbose="auto"):
     dataset = _input_pipeline(config, strategy, model, start_step)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
+    guard = otzoo_callbacks.NonFiniteGuard(start_step, per_epoch, manager,
+                                           variables=checkpoint_variables(model))
     callbacks = [
-        otzoo_callbacks.NonFiniteGuard(start_step, per_epoch, manager),
-        otzoo_callbacks.CheckpointEveryEpoch(manager, step, per_epoch, wall_time=wall_time),
+        guard,
+        otzoo_callbacks.CheckpointEveryEpoch(
+            manager, step, per_epoch, wall_time=wall_time, guard=guard, clock=clock,
+            fault=otzoo_callbacks.KillInSave.from_env()),
     ]
     if os.environ.get(otzoo_callbacks.SigkillAtStep.ENV):
         callbacks.append(otzoo_callbacks.SigkillAtStep(per_epoch))

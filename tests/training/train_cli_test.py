@@ -1,4 +1,5 @@
-"""The command line: bad model names, config overrides, the resolved config."""
+"""The command line: bad model names, config overrides, the resolved config, where
+relative paths land."""
 
 import json
 import os
@@ -10,9 +11,16 @@ import pytest
 import zoo_configs
 
 
-def _cli(*args):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), TF_CPP_MIN_LOG_LEVEL="2")
-    return subprocess.run([sys.executable, "-m", "otzoo.train", *args], env=env,
+def _cli(*args, cwd=None, **environ):
+    """Runs the train command; `environ` entries set (or, when None, unset) variables."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(os.path.abspath(p) for p in sys.path),
+               TF_CPP_MIN_LOG_LEVEL="2")
+    for key, value in environ.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run([sys.executable, "-m", "otzoo.train", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -50,7 +58,8 @@ def test_override_is_applied_and_resolved_config_written(tmp_path):
     assert (tmp_path / "w" / "samples.png").exists()
     card = json.loads((tmp_path / "exp" / "swgan" / "1" / "model_card.json").read_text())
     assert card["training"]["checkpoint"] == "ckpt-2"
-    assert card["training"]["total_wall_time_s"] > 0
+    first_total = card["training"]["total_wall_time_s"]
+    assert first_total > 0
 
     # Again: nothing left to train, and ckpt-2 is exported already, so no version 2.
     again = _cli("--model=swgan", "--variant=smoke", f"--workdir={tmp_path / 'w'}",
@@ -68,6 +77,38 @@ def test_override_is_applied_and_resolved_config_written(tmp_path):
     card = json.loads((tmp_path / "exp" / "swgan" / "2" / "model_card.json").read_text())
     assert card["training"]["checkpoint"] == "ckpt-4"
     assert card["training"]["resumed_from_step"] == 2
+    # The card's total adds this run's time to the first run's (bounded by this run's
+    # `fit` time; both rounded to 10 ms). The exact sum is tested with a fake clock in
+    # resume_test.py.
+    total, this_run = card["training"]["total_wall_time_s"], card["training"]["wall_time_s"]
+    assert first_total < total <= first_total + this_run + 0.02, (first_total, total, this_run)
+
+
+def test_relative_paths_resolve_against_the_bazel_run_directory(tmp_path):
+    """`bazel run` sets BUILD_WORKING_DIRECTORY to where the user typed the command and
+    starts the binary elsewhere (its runfiles): relative --workdir / --export_dir land
+    under BUILD_WORKING_DIRECTORY. Without it (plain python), under the current directory."""
+    cwd, user_dir = tmp_path / "cwd", tmp_path / "user"
+    cwd.mkdir()
+    user_dir.mkdir()
+    args = ("--model=swgan", "--variant=smoke", "--workdir=runs/w", "--export_dir=out/exp",
+            "--steps=2", "--config.steps_per_epoch=2", "--config.sample_grids=false",
+            "--verbose=2")
+
+    under_bazel = _cli(*args, cwd=cwd, BUILD_WORKING_DIRECTORY=str(user_dir))
+    assert under_bazel.returncode == 0, under_bazel.stderr[-3000:]
+    assert (user_dir / "runs" / "w" / "checkpoints" / "ckpt-2.index").exists()
+    assert (user_dir / "runs" / "w" / "config.json").exists()
+    assert (user_dir / "out" / "exp" / "swgan" / "1" / "saved_model.pb").exists()
+    assert f"exported {user_dir / 'out' / 'exp' / 'swgan' / '1'}" in under_bazel.stdout
+    assert not (cwd / "runs").exists() and not (cwd / "out").exists(), os.listdir(cwd)
+
+    plain = _cli(*args, cwd=cwd, BUILD_WORKING_DIRECTORY=None)
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    assert (cwd / "runs" / "w" / "checkpoints" / "ckpt-2.index").exists()
+    assert (cwd / "out" / "exp" / "swgan" / "1" / "saved_model.pb").exists()
+    # A fresh run (nothing resumed from the first one's workdir).
+    assert "resumed from" not in plain.stdout, plain.stdout
 
 
 if __name__ == "__main__":
