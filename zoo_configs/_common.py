@@ -53,6 +53,18 @@ def network(builder, **kwargs):
     return ml_collections.ConfigDict({"builder": builder, "kwargs": kwargs})
 
 
+def conv_decoder(config, latent_dim, output_activation, base_filters=32):
+    """The DCGAN-style generator / decoder spec: latent codes to `config.data.shape`."""
+    return network("conv_decoder", latent_dim=latent_dim, image_shape=data_shape(config),
+                   base_filters=base_filters, output_activation=output_activation)
+
+
+def conv_encoder(config, output_dim, base_filters=32):
+    """The DCGAN-style critic / discriminator / encoder spec on `config.data.shape`."""
+    return network("conv_encoder", image_shape=data_shape(config), output_dim=output_dim,
+                   base_filters=base_filters)
+
+
 def data_shape(config):
     """A reference to `config.data.shape`, for a network's `image_shape`.
 

@@ -19,12 +19,8 @@ LATENT_DIM = 8
 
 def get_config(arg=None):
     config = _common.base_config("swae", value_range=(0, 1), steps=3000, batch_size=100)
-    config.networks.encoder = _common.network(
-        "conv_encoder", image_shape=_common.data_shape(config), output_dim=LATENT_DIM,
-        base_filters=32)
-    config.networks.decoder = _common.network(
-        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.data_shape(config),
-        base_filters=32, output_activation="sigmoid")
+    config.networks.encoder = _common.conv_encoder(config, output_dim=LATENT_DIM)
+    config.networks.decoder = _common.conv_decoder(config, LATENT_DIM, output_activation="sigmoid")
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.regularizer = "sw"
     config.model_kwargs.penalty_weight = 10.0

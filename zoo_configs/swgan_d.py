@@ -14,11 +14,8 @@ LATENT_DIM = 32
 
 def get_config(arg=None):
     config = _common.base_config("swgan_d", value_range=(-1, 1), steps=3000)
-    config.networks.generator = _common.network(
-        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.data_shape(config),
-        base_filters=32, output_activation="tanh")
-    config.networks.discriminator = _common.network(
-        "conv_encoder", image_shape=_common.data_shape(config), output_dim=1, base_filters=32)
+    config.networks.generator = _common.conv_decoder(config, LATENT_DIM, output_activation="tanh")
+    config.networks.discriminator = _common.conv_encoder(config, output_dim=1)
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.num_projections = 1000
     config.model_kwargs.prior = "uniform"

@@ -14,11 +14,8 @@ LATENT_DIM = 32
 
 def get_config(arg=None):
     config = _common.base_config("wgan_gp", value_range=(-1, 1), steps=1500)
-    config.networks.generator = _common.network(
-        "conv_decoder", latent_dim=LATENT_DIM, image_shape=_common.data_shape(config),
-        base_filters=32, output_activation="tanh")
-    config.networks.critic = _common.network(
-        "conv_encoder", image_shape=_common.data_shape(config), output_dim=1, base_filters=32)
+    config.networks.generator = _common.conv_decoder(config, LATENT_DIM, output_activation="tanh")
+    config.networks.critic = _common.conv_encoder(config, output_dim=1)
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.gp_weight = 10.0
     config.model_kwargs.critic_steps = 5
