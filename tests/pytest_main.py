@@ -11,9 +11,19 @@ import sys
 import pytest
 
 
+def _drop_own_directory_from_path():
+    # Python puts this script's folder, tests/, first on sys.path; its sub-packages
+    # tests/ot and tests/examples would then shadow POT's `ot` and the repo's `examples`.
+    here = {os.path.dirname(os.path.abspath(__file__)),
+            os.path.dirname(os.path.realpath(__file__))}  # Python may resolve links
+    sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) not in here
+                   and os.path.abspath(p or os.curdir) not in here]
+
+
 def main(argv):
     if len(argv) < 2:
         raise SystemExit("usage: pytest_main.py TEST_FILE [pytest args...]")
+    _drop_own_directory_from_path()
     test_file, extra = argv[1], argv[2:]
     args = [test_file, "-q", "-p", "no:cacheprovider", "-rfEs", *extra]
     if os.environ.get("XML_OUTPUT_FILE"):  # Bazel reads per-test results from it
