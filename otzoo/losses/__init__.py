@@ -23,11 +23,20 @@ from otzoo.losses.autoencoding import (bernoulli_negative_log_likelihood,
 from otzoo.losses.base import PointCloudLoss
 from otzoo.losses.mmd import MMD
 from otzoo.losses.sinkhorn import SinkhornDivergence
+from otzoo.losses.sliced_variants import (ControlVariateSlicedWasserstein,
+                                          EnergyBasedSlicedWasserstein,
+                                          GaussianApproximationSlicedWasserstein,
+                                          MarkovianSlicedWasserstein,
+                                          RandomPathSlicedWasserstein)
 from otzoo.losses.sliced import (GeneralizedSlicedWasserstein, MaxSlicedWasserstein,
                                  SlicedWasserstein)
 
 __all__ = ["PointCloudLoss", "SlicedWasserstein", "MaxSlicedWasserstein",
            "GeneralizedSlicedWasserstein", "MMD", "SinkhornDivergence",
+           # sliced-Wasserstein variants (otzoo.losses.sliced_variants)
+           "EnergyBasedSlicedWasserstein", "RandomPathSlicedWasserstein",
+           "MarkovianSlicedWasserstein", "ControlVariateSlicedWasserstein",
+           "GaussianApproximationSlicedWasserstein",
            # free functions (otzoo.losses.adversarial, otzoo.losses.autoencoding)
            "bce_discriminator_loss", "non_saturating_generator_loss",
            "minimax_generator_loss", "wasserstein_critic_loss",

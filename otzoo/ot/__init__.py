@@ -14,10 +14,21 @@ from otzoo.ot.distributional_sliced import distributional_sliced_wasserstein
 from otzoo.ot.mmd import mmd
 from otzoo.ot.sinkhorn import sinkhorn, sinkhorn_divergence
 from otzoo.ot.emd import emd
+from otzoo.ot.energy_sliced import energy_based_sliced_wasserstein
+from otzoo.ot.random_path_sliced import (random_path_directions,
+                                         random_path_sliced_wasserstein)
+from otzoo.ot.markovian_sliced import markovian_directions, markovian_sliced_wasserstein
+from otzoo.ot.control_variate_sliced import control_variate_sliced_wasserstein
+from otzoo.ot.gaussian_approximation import gaussian_approximation_sliced_wasserstein
 
 __all__ = [
     "wasserstein_1d", "transport_map_1d", "project", "random_directions",
     "sliced_wasserstein", "max_sliced_wasserstein", "generalized_sliced_wasserstein",
     "max_generalized_sliced_wasserstein", "distributional_sliced_wasserstein", "mmd",
     "sinkhorn", "sinkhorn_divergence", "emd",
+    # sliced-Wasserstein variants (issue #17)
+    "energy_based_sliced_wasserstein", "random_path_directions",
+    "random_path_sliced_wasserstein", "markovian_directions",
+    "markovian_sliced_wasserstein", "control_variate_sliced_wasserstein",
+    "gaussian_approximation_sliced_wasserstein",
 ]
