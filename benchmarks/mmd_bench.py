@@ -21,7 +21,7 @@ iterations for everyone (no early stop), so the work is identical):
   Sinkhorn: matrix-vector products with exp(-M/eps); fast, but it underflows for small
   eps, which is why otzoo works in the log domain).
 * `pot sinkhorn_log`: the same with `method="sinkhorn_log"` (log domain, like otzoo).
-* `otzoo xla`: `otzoo.ot.sinkhorn(x, y, eps, num_iters=N)` under XLA, cost matrix
+* `otzoo xla`: `otzoo.ot.sinkhorn(x, y, eps, num_iters=N, tol=None)` under XLA, cost matrix
   included (POT's times exclude `ot.dist`).
 
 Timings are wall-clock medians over `--repeats` calls after `--warmup` calls (XLA
@@ -165,7 +165,7 @@ def bench_sinkhorn(args, rng):
         a = np.full(n, 1.0 / n, np.float32)
         xt, yt = tf.constant(x), tf.constant(y)
         iters = args.iters
-        xla = tf.function(lambda u, v: sinkhorn(u, v, epsilon=eps, num_iters=iters),
+        xla = tf.function(lambda u, v: sinkhorn(u, v, epsilon=eps, num_iters=iters, tol=None),
                           jit_compile=True)
         functions = {
             "pot sinkhorn": lambda: ot.sinkhorn2(a, a, cost, eps, numItermax=iters,

@@ -12,7 +12,7 @@ Reference:
 import keras
 
 from otzoo.losses.base import PointCloudLoss
-from otzoo.ot.mmd import WAE_SCALES, check_kernel, mmd
+from otzoo.ot.mmd import WAE_SCALES, check_bandwidth, check_kernel, mmd
 
 
 @keras.saving.register_keras_serializable(package="otzoo")
@@ -21,8 +21,10 @@ class MMD(PointCloudLoss):
 
     Args:
         kernel: "imq" (WAE) or "rbf".
-        scales: multipliers s of C = 2 d sigma2 (default: WAE's .1 ... 10).
-        sigma2: prior variance sigma² in C = 2 d sigma2 s.
+        scales: multipliers s of C = 2 sigma_k² (default: WAE's .1 ... 10).
+        sigma2: prior variance sigma² in sigma_k² = d sigma2 (bandwidth="prior").
+        bandwidth: "prior" (default) or "median" (rbf only, Tolstikhin et al.'s code);
+            see `otzoo.ot.mmd`.
         cross_replica: "gather" (default) or "local"; see `otzoo.losses.base`.
         name, dtype: as `keras.losses.Loss`.
 
@@ -30,15 +32,18 @@ class MMD(PointCloudLoss):
     multi-replica replica context).
     """
 
-    def __init__(self, kernel="imq", scales=WAE_SCALES, sigma2=1.0,
+    def __init__(self, kernel="imq", scales=WAE_SCALES, sigma2=1.0, bandwidth="prior",
                  cross_replica="gather", name="mmd", dtype=None):
         super().__init__(cross_replica=cross_replica, name=name, dtype=dtype)
         self.kernel, self.scales, self.sigma2 = check_kernel(kernel, scales, sigma2)
+        self.bandwidth = check_bandwidth(bandwidth, self.kernel)
 
     def distance(self, x, y, seed):
         del seed
-        return mmd(x, y, kernel=self.kernel, scales=self.scales, sigma2=self.sigma2)
+        return mmd(x, y, kernel=self.kernel, scales=self.scales, sigma2=self.sigma2,
+                   bandwidth=self.bandwidth)
 
     def get_config(self):
         return {**super().get_config(), "kernel": self.kernel,
-                "scales": list(self.scales), "sigma2": self.sigma2}
+                "scales": list(self.scales), "sigma2": self.sigma2,
+                "bandwidth": self.bandwidth}

@@ -5,9 +5,15 @@
 between mu = sum_i a_i delta_{x_i} and nu = sum_j b_j delta_{y_j}. This is a linear
 program; it is solved by POT's `ot.emd2` (a network simplex in C++, Bonneel et al. 2011)
 on the CPU in float64. It is not a TensorFlow op: NumPy in, Python float out, no gradient,
-no XLA. Use it to evaluate (e.g. W_2 between generated samples and a test set of a few
-thousand points: O(n³)-ish time and an n x m cost matrix in memory); train with
-`sliced_wasserstein`, `sinkhorn_divergence` or `mmd`.
+eager only (called while `tf.function` or XLA traces, it raises RuntimeError rather than
+bake a trace-time constant into the graph). Use it to evaluate (e.g. W_2 between
+generated samples and a test set of a few thousand points: O(n³)-ish time and an n x m
+cost matrix in memory); train with `sliced_wasserstein`, `sinkhorn_divergence` or `mmd`.
+
+The cost is built from the differences x_i - y_j (SciPy's `cdist` sums (x_ik - y_jk)²),
+not from the expansion ||x||² + ||y||² - 2 xᵀy that `ot.dist` uses: the expansion
+cancels to a rounding error ~1e-16 ||x||² instead of 0 for coincident points, which makes
+W_p(mu, mu) ~ 1e-8 ||x|| after the root. With differences, W_p(mu, mu) = 0 exactly.
 
 Returns W_p (the distance, like `sliced_wasserstein`'s default) or, with
 `return_power=True`, W_p^p (the optimal transport cost itself, what `ot.emd2` returns).
@@ -23,12 +29,27 @@ import warnings
 
 import numpy as np
 import ot
+import scipy.spatial.distance
+import tensorflow as tf
 
 from otzoo.ot import _checks
 
 # The network simplex needs O(n m)-ish pivots; POT's default (1e5) stops short, with
 # only a warning, already for a few hundred points. 1e9 is ample for n, m ~ 10^4.
 DEFAULT_MAX_ITER = 1_000_000_000
+
+
+def _ground_cost(x, y, p):
+    """C_ij = ||x_i - y_j||_2^p [n, m] for float64 arrays, exactly 0 where x_i = y_j.
+
+    Direct differences (see the module docstring); no [n, m, d] array is formed.
+    """
+    squared = scipy.spatial.distance.cdist(x, y, metric="sqeuclidean")
+    if p == 2:
+        return squared
+    if p == 1:
+        return np.sqrt(squared)
+    return squared ** (0.5 * p)
 
 
 def _as_cloud(value, name):
@@ -80,9 +101,19 @@ def emd(x, y, a=None, b=None, p=2, return_power=False, num_iter_max=DEFAULT_MAX_
 
     Raises:
         ValueError: bad shapes/dtypes/weights, p < 1.
-        RuntimeError: the network simplex did not reach an optimum (e.g. the iteration
-            cap was hit); the value would be wrong, so none is returned.
+        RuntimeError: called while tracing (inside `tf.function`, with or without
+            jit_compile); or the network simplex did not reach an optimum (e.g. the
+            iteration cap was hit): the value would be wrong, so none is returned.
     """
+    if not tf.executing_eagerly():
+        # A traced call would run the solver once, at trace time, on whatever constant it
+        # was given, and silently return that number on every later call.
+        raise RuntimeError(
+                "otzoo.ot.emd runs POT's exact solver (a C++ network simplex on NumPy "
+                "float64 arrays) eagerly only: it cannot be traced by tf.function or "
+                "compiled with jit_compile=True, and has no gradient. Call it eagerly, "
+                "for evaluation (or inside tf.py_function, without jit_compile); to train "
+                "or to compile, use sinkhorn_divergence, sliced_wasserstein or mmd.")
     p = _checks.check_p(p)
     num_iter_max = _checks.check_positive_int(num_iter_max, "num_iter_max")
     x = _as_cloud(x, "x")
@@ -92,11 +123,7 @@ def emd(x, y, a=None, b=None, p=2, return_power=False, num_iter_max=DEFAULT_MAX_
                          f"{list(x.shape)} and {list(y.shape)}")
     a = _as_weights(a, x.shape[0], "a")
     b = _as_weights(b, y.shape[0], "b")
-    # ot.dist("sqeuclidean") uses the same ||x||² + ||y||² - 2 xᵀy expansion; clip the
-    # cancellation error below 0 before taking a root.
-    cost = np.maximum(ot.dist(x, y, metric="sqeuclidean"), 0.0)
-    if p != 2:
-        cost = cost ** (0.5 * p)
+    cost = _ground_cost(x, y, p)
     with warnings.catch_warnings():
         # POT warns and still returns a value when it stops early; we raise instead.
         warnings.simplefilter("ignore", UserWarning)

@@ -39,8 +39,20 @@ CASES = {
                     radius=1.5, seed=seed, return_power=True)),
     "mmd": (lambda s: losses.MMD(kernel="rbf", scales=(0.5, 1.0), sigma2=2.0),
             lambda x, y, seed: mmd(x, y, kernel="rbf", scales=(0.5, 1.0), sigma2=2.0)),
+    "mmd_median": (lambda s: losses.MMD(kernel="rbf", scales=(1.0,), bandwidth="median"),
+                   lambda x, y, seed: mmd(x, y, kernel="rbf", scales=(1.0,),
+                                          bandwidth="median")),
     "sinkhorn": (lambda s: losses.SinkhornDivergence(epsilon=0.5, num_iters=30),
                  lambda x, y, seed: sinkhorn_divergence(x, y, epsilon=0.5, num_iters=30)),
+    # The loss follows the function's defaults (tolerance, iteration cap).
+    "sinkhorn_defaults": (lambda s: losses.SinkhornDivergence(),
+                          lambda x, y, seed: sinkhorn_divergence(x, y)),
+    # Few fixed iterations, so that the annealing visibly changes the value.
+    "sinkhorn_scaled": (lambda s: losses.SinkhornDivergence(epsilon=0.05, num_iters=10,
+                                                            tol=None, epsilon_scaling=0.5),
+                        lambda x, y, seed: sinkhorn_divergence(
+                                x, y, epsilon=0.05, num_iters=10, tol=None,
+                                epsilon_scaling=0.5)),
 }
 RANDOM = ("sw", "max_sw", "gsw")
 
@@ -102,11 +114,21 @@ def test_config_round_trip(case):
 
 def test_custom_arguments_survive_the_round_trip_and_a_saved_model(tmp_path):
     loss = losses.SinkhornDivergence(epsilon=0.25, p=1, num_iters=7, tol=1e-4,
-                                     cross_replica="local", name="sd", dtype="float64")
+                                     epsilon_scaling=0.3, cross_replica="local",
+                                     name="sd", dtype="float64")
     restored = losses.SinkhornDivergence.from_config(loss.get_config())
     assert (restored.epsilon, restored.p, restored.num_iters, restored.tol,
-            restored.cross_replica, restored.name, restored.dtype) == (
-            0.25, 1, 7, 1e-4, "local", "sd", "float64")
+            restored.epsilon_scaling, restored.cross_replica, restored.name,
+            restored.dtype) == (0.25, 1, 7, 1e-4, 0.3, "local", "sd", "float64")
+    # A config saved before epsilon_scaling existed still loads (and does not anneal).
+    old = {key: value for key, value in loss.get_config().items()
+           if key != "epsilon_scaling"}
+    assert losses.SinkhornDivergence.from_config(old).epsilon_scaling is None
+    mmd_loss = losses.MMD(kernel="rbf", bandwidth="median")
+    assert losses.MMD.from_config(mmd_loss.get_config()).bandwidth == "median"
+    old = {key: value for key, value in mmd_loss.get_config().items()
+           if key != "bandwidth"}
+    assert losses.MMD.from_config(old).bandwidth == "prior"
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     model.compile(optimizer="sgd", loss=losses.SlicedWasserstein(num_projections=9, p=1,
                                                                  seed=5))
@@ -157,6 +179,12 @@ def test_invalid_arguments_fail_at_construction():
         losses.SinkhornDivergence(epsilon=0.0)
     with pytest.raises(ValueError, match="num_iters"):
         losses.SinkhornDivergence(num_iters=0)
+    with pytest.raises(ValueError, match="epsilon_scaling"):
+        losses.SinkhornDivergence(epsilon_scaling=1.0)
+    with pytest.raises(ValueError, match="'prior', 'median'"):
+        losses.MMD(bandwidth="silverman")
+    with pytest.raises(ValueError, match="kernel='rbf'"):
+        losses.MMD(kernel="imq", bandwidth="median")
     with pytest.raises(ValueError, match="cross_replica"):
         losses.MMD(cross_replica="mean")
 

@@ -1,6 +1,7 @@
 """Tests for otzoo.ot.emd: hand-computed cases, assignment and 1-D oracles, errors."""
 
 import numpy as np
+import ot
 import pytest
 import scipy.optimize
 import scipy.stats
@@ -94,6 +95,45 @@ def test_bad_inputs_raise_value_error():
         emd(x, x, p=0.5)
     with pytest.raises(ValueError, match="finite"):
         emd(np.full((4, 3), np.nan), x)
+
+
+@pytest.mark.parametrize("p", [1, 2, 1.5, 3])
+def test_identical_clouds_are_exactly_zero_apart(p):
+    # Far from the origin, the ||x||² + ||y||² - 2 xᵀy expansion leaves a rounding error
+    # ~1e-16 ||x||² on the diagonal (W_p ~ 1e-6 here); differences give exact zeros.
+    rng = np.random.default_rng(5)
+    x = 1e3 + 50.0 * rng.normal(size=(40, 6))
+    a = rng.uniform(0.1, 1.0, size=40)
+    for y, b in [(x, a), (x.copy(), a.copy())]:
+        assert emd(x, y, a=a, b=b, p=p) == 0.0
+        assert emd(x, y, a=a, b=b, p=p, return_power=True) == 0.0
+    # The same measure listed in another order, from float32 tensors.
+    order = rng.permutation(40)
+    x32 = x.astype(np.float32)
+    assert emd(tf.constant(x32), tf.constant(x32[order]), a=a, b=a[order], p=p) == 0.0
+
+
+@pytest.mark.parametrize("p", [1, 2, 1.5])
+def test_equals_pot_on_a_cost_built_from_differences(p):
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(30, 4)) * 3.0 + 5.0, rng.uniform(size=(45, 4)) * 4.0
+    a, b = rng.uniform(0.1, 1.0, size=30), rng.uniform(0.1, 1.0, size=45)
+    cost = np.sqrt(np.sum((x[:, None, :] - y[None, :, :]) ** 2, axis=-1)) ** p
+    expected = ot.emd2(a / a.sum(), b / b.sum(), cost, numItermax=10 ** 7)
+    assert emd(x, y, a=a, b=b, p=p, return_power=True) == pytest.approx(expected,
+                                                                        rel=1e-12)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_tracing_raises_a_clear_error(jit_compile):
+    # Traced, the solver would run once at trace time and return a constant forever.
+    x = np.zeros((3, 2))
+    traced = tf.function(lambda u: emd(u, u), jit_compile=jit_compile)
+    with pytest.raises(RuntimeError, match="eagerly only.*jit_compile"):
+        traced(tf.constant(x))
+    # NumPy constants would be folded at trace time: also refused.
+    with pytest.raises(RuntimeError, match="eagerly only"):
+        tf.function(lambda: tf.constant(emd(x, x)), jit_compile=jit_compile)()
 
 
 if __name__ == "__main__":

@@ -9,10 +9,20 @@ from otzoo.ot import mmd
 WAE_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-def reference_mmd(x, y, kernel, scales=WAE_SCALES, sigma2=1.0):
+def reference_median(x, y):
+    """sigma_k² of bandwidth="median": value at ascending rank floor(m(n+1)/2) of the
+    n m cross squared distances plus the one at rank n(n+1)/2 of the n² within x."""
+    n, m = len(x), len(y)
+    cross = sorted(float(np.sum((u - v) ** 2)) for u in x for v in y)
+    within = sorted(float(np.sum((u - v) ** 2)) for u in x for v in x)
+    return cross[m * (n + 1) // 2] + within[n * (n + 1) // 2]
+
+
+def reference_mmd(x, y, kernel, scales=WAE_SCALES, sigma2=1.0, bandwidth="prior"):
     """Unbiased MMD² by explicit loops over pairs, straight from the definition."""
     dim = x.shape[1]
-    constants = [2.0 * dim * sigma2 * s for s in scales]
+    sigma2_k = dim * sigma2 if bandwidth == "prior" else reference_median(x, y)
+    constants = [2.0 * sigma2_k * s for s in scales]
 
     def k(u, v):
         sq = float(np.sum((u - v) ** 2))
@@ -27,16 +37,17 @@ def reference_mmd(x, y, kernel, scales=WAE_SCALES, sigma2=1.0):
     return xx / (n * (n - 1)) + yy / (m * (m - 1)) - 2.0 * xy / (n * m)
 
 
-@pytest.mark.parametrize("kernel", ["imq", "rbf"])
-@pytest.mark.parametrize("n,m", [(6, 6), (7, 4)])  # equal sizes take a fused code path
-def test_matches_double_loop_reference(kernel, n, m):
+@pytest.mark.parametrize("kernel,bandwidth", [("imq", "prior"), ("rbf", "prior"),
+                                              ("rbf", "median")])
+@pytest.mark.parametrize("n,m", [(6, 6), (7, 4), (4, 9)])  # n = m takes a fused path
+def test_matches_double_loop_reference(kernel, bandwidth, n, m):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(n, 3))
     y = 0.7 * rng.normal(size=(m, 3)) + 0.4
     for scales, sigma2 in [(WAE_SCALES, 1.0), ((0.5, 3.0), 2.5)]:
-        got = mmd(x, y, kernel=kernel, scales=scales, sigma2=sigma2)
+        got = mmd(x, y, kernel=kernel, scales=scales, sigma2=sigma2, bandwidth=bandwidth)
         assert got.dtype == tf.float64
-        expected = reference_mmd(x, y, kernel, scales, sigma2)
+        expected = reference_mmd(x, y, kernel, scales, sigma2, bandwidth)
         np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-13)
 
 
@@ -53,15 +64,67 @@ def test_imq_hand_computed_constant():
     np.testing.assert_allclose(got.numpy(), -8.0 / 33.0, rtol=1e-14)
 
 
-def test_rbf_single_scale_is_wae_gaussian_kernel():
-    # WAE's RBF: exp(-||x - y||² / (2 d sigma2)); ours at scales=(1,) must be the same.
-    x = np.array([[0.0, 0.0], [1.0, 1.0]])
-    y = np.array([[2.0, 0.0], [0.0, 0.0]])
-    sigma2, c = 0.5, 2 * 2 * 0.5
-    k = lambda sq: np.exp(-sq / c)  # noqa: E731
-    expected = k(2.0) + k(4.0) - 2.0 * (k(4.0) + k(0.0) + k(2.0) + k(2.0)) / 4.0
-    got = mmd(x, y, kernel="rbf", scales=(1.0,), sigma2=sigma2)
-    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-14)
+def wae_code_mmd(qz, pz, kernel, sigma2_p=1.0):
+    """Tolstikhin et al.'s `WAE.mmd_penalty(sample_qz, sample_pz)` (github.com/tolstikhin/
+    wae, wae.py), rewritten in NumPy from reading it: one batch size n for both sets,
+    squared distances by direct differences, "RBF" with their median heuristic for
+    sigma2_k (the n(n-1)/2-th largest cross and qz-qz distance, summed), "IMQ" with
+    C = 2 zdim sigma2_p times each of their scales."""
+    n, zdim = qz.shape
+    d_qq = np.sum((qz[:, None] - qz[None]) ** 2, axis=-1)
+    d_pp = np.sum((pz[:, None] - pz[None]) ** 2, axis=-1)
+    d_qp = np.sum((qz[:, None] - pz[None]) ** 2, axis=-1)
+    off_diagonal = 1.0 - np.eye(n)
+    half_size = (n * n - n) // 2
+
+    def kth_largest(d):
+        return np.sort(d.ravel())[::-1][half_size - 1]
+
+    def stat(k):
+        res1 = np.sum((k(d_qq) + k(d_pp)) * off_diagonal) / (n * n - n)
+        return res1 - np.sum(k(d_qp)) * 2.0 / (n * n)
+
+    if kernel == "RBF":
+        sigma2_k = kth_largest(d_qp) + kth_largest(d_qq)
+        return stat(lambda d: np.exp(-d / 2.0 / sigma2_k))
+    return sum(stat(lambda d, c=2.0 * zdim * sigma2_p * s: c / (c + d))
+               for s in (.1, .2, .5, 1., 2., 5., 10.))
+
+
+@pytest.mark.parametrize("n,dim", [(5, 2), (16, 8)])
+def test_matches_the_wae_authors_penalty(n, dim):
+    rng = np.random.default_rng(7)
+    qz = 0.8 * rng.normal(size=(n, dim)) + 0.3  # the codes: x
+    pz = rng.normal(size=(n, dim))  # the prior sample: y
+    # Their IMQ is our default (what wae_mmd trains with), also for another sigma_z².
+    for sigma2 in (1.0, 2.5):
+        np.testing.assert_allclose(mmd(qz, pz, sigma2=sigma2).numpy(),
+                                   wae_code_mmd(qz, pz, "IMQ", sigma2), rtol=1e-12)
+    # Their RBF: one Gaussian with the median heuristic; it depends on which set is qz.
+    got = mmd(qz, pz, kernel="rbf", scales=(1.0,), bandwidth="median").numpy()
+    np.testing.assert_allclose(got, wae_code_mmd(qz, pz, "RBF"), rtol=1e-12)
+    swapped = mmd(pz, qz, kernel="rbf", scales=(1.0,), bandwidth="median").numpy()
+    np.testing.assert_allclose(swapped, wae_code_mmd(pz, qz, "RBF"), rtol=1e-12)
+    assert abs(swapped - got) > 1e-6
+    # The data-free RBF (bandwidth="prior") is another kernel: not their penalty.
+    prior_rbf = mmd(qz, pz, kernel="rbf", scales=(1.0,)).numpy()
+    assert abs(prior_rbf - wae_code_mmd(qz, pz, "RBF")) > 1e-3
+
+
+def test_median_bandwidth_hand_computed():
+    # x = {0, 1, 3}, y = {0, 2, 5} on a line. Cross squared distances
+    # {0, 4, 25, 1, 1, 16, 9, 1, 4}: third largest 9. Within x: pairs 1, 4, 9 (each
+    # twice) and three zeros: third largest 4, the median pair. sigma_k² = 13, so with
+    # scales (1,) the kernel is exp(-D / 26).
+    x = np.array([[0.0], [1.0], [3.0]])
+    y = np.array([[0.0], [2.0], [5.0]])
+    k = lambda sq: np.exp(-sq / 26.0)  # noqa: E731
+    within_x = (k(1.0) + k(9.0) + k(4.0)) / 3.0  # 3 distinct pairs = 6 ordered / 6
+    within_y = (k(4.0) + k(25.0) + k(9.0)) / 3.0
+    cross = (k(0) + 2 * k(4.0) + k(25.0) + 3 * k(1.0) + k(16.0) + k(9.0)) / 9.0
+    got = mmd(x, y, kernel="rbf", scales=(1.0,), bandwidth="median")
+    np.testing.assert_allclose(got.numpy(), within_x + within_y - 2.0 * cross,
+                               rtol=1e-14)
 
 
 def test_unbiased_estimate_averages_to_zero_for_equal_distributions():
@@ -96,24 +159,28 @@ def test_positive_for_shifted_cloud_and_grows_with_shift():
         assert seq[0] > 0 and seq[0] < seq[1] < seq[2]
 
 
-@pytest.mark.parametrize("kernel", ["imq", "rbf"])
-def test_gradient_matches_finite_differences(kernel):
+@pytest.mark.parametrize("kernel,bandwidth", [("imq", "prior"), ("rbf", "prior"),
+                                              ("rbf", "median")])
+def test_gradient_matches_finite_differences(kernel, bandwidth):
+    # With the median bandwidth the gradient also flows through sigma_k² (as in the
+    # authors' code); distinct distances make it differentiable here.
     rng = np.random.default_rng(3)
     x = tf.constant(rng.normal(size=(5, 3)))
     y = tf.constant(rng.normal(size=(4, 3)) + 0.5)
     theoretical, numerical = tf.test.compute_gradient(
-            lambda a, b: mmd(a, b, kernel=kernel), [x, y])
+            lambda a, b: mmd(a, b, kernel=kernel, bandwidth=bandwidth), [x, y])
     for t, n in zip(theoretical, numerical):
         np.testing.assert_allclose(t, n, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("kernel", ["imq", "rbf"])
-def test_eager_function_and_xla_agree(dtype, kernel):
+@pytest.mark.parametrize("kernel,bandwidth", [("imq", "prior"), ("rbf", "prior"),
+                                              ("rbf", "median")])
+def test_eager_function_and_xla_agree(dtype, kernel, bandwidth):
     rng = np.random.default_rng(4)
     x = tf.constant(rng.normal(size=(16, 5)).astype(dtype))
     y = tf.constant(rng.normal(size=(12, 5)).astype(dtype) + 0.3)
-    fn = lambda a, b: mmd(a, b, kernel=kernel)  # noqa: E731
+    fn = lambda a, b: mmd(a, b, kernel=kernel, bandwidth=bandwidth)  # noqa: E731
     eager = fn(x, y)
     graph = tf.function(fn)(x, y)
     xla = tf.function(fn, jit_compile=True)(x, y)
@@ -137,10 +204,14 @@ def test_float32_close_to_float64_near_zero():
 
 def test_dynamic_batch_size_in_tf_function():
     rng = np.random.default_rng(6)
-    x, y = rng.normal(size=(9, 2)), rng.normal(size=(9, 2))
+    x, y = rng.normal(size=(9, 2)), rng.normal(size=(7, 2))
     spec = tf.TensorSpec([None, 2], tf.float64)
     fn = tf.function(lambda a, b: mmd(a, b), input_signature=[spec, spec])
     np.testing.assert_allclose(fn(x, y).numpy(), reference_mmd(x, y, "imq"), rtol=1e-12)
+    median = tf.function(lambda a, b: mmd(a, b, kernel="rbf", bandwidth="median"),
+                         input_signature=[spec, spec])
+    np.testing.assert_allclose(median(x, y).numpy(),
+                               reference_mmd(x, y, "rbf", bandwidth="median"), rtol=1e-12)
 
 
 def test_bad_inputs_raise_value_error():
@@ -163,6 +234,10 @@ def test_bad_inputs_raise_value_error():
         mmd(x, x, scales=(1.0, -0.5))
     with pytest.raises(ValueError, match="sigma2"):
         mmd(x, x, sigma2=0.0)
+    with pytest.raises(ValueError, match="'prior', 'median'"):
+        mmd(x, x, kernel="rbf", bandwidth="mean")
+    with pytest.raises(ValueError, match="kernel='rbf'"):
+        mmd(x, x, bandwidth="median")
     with pytest.raises(ValueError, match="dtype"):
         mmd(x, x.astype(np.float64))
     with pytest.raises(ValueError, match="floating"):

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import scipy.stats
 import tensorflow as tf
 
 from otzoo.ot import project, random_directions
@@ -62,15 +63,54 @@ def test_orthogonal_blocks_are_orthonormal():
                                atol=1e-12)
 
 
+def looks_uniform_on_sphere(directions):
+    """Tests of [d, L] directions against the uniform distribution on S^{d-1}.
+
+    Moments: E[theta] = 0 and E[theta theta^T] = I / d (catches axis-biased samplers).
+    Marginals: for any unit u, <theta, u>^2 ~ Beta(1/2, (d - 1)/2) (theta = g/|g| with
+    g ~ N(0, I): <g, u>^2 ~ chi2_1 over chi2_1 + chi2_{d-1}); a Kolmogorov-Smirnov test
+    along an axis and along an oblique u catches samplers that are symmetric, hence
+    have the right moments, but pile up mass in some directions.
+    """
+    d, count = directions.shape
+    moments = (np.allclose(directions.mean(axis=1), 0.0, atol=0.03)
+               and np.allclose(directions @ directions.T / count, np.eye(d) / d,
+                               atol=0.02))
+    marginal = scipy.stats.beta(0.5, (d - 1) / 2).cdf
+    oblique = np.arange(1.0, d + 1.0) * (-1.0) ** np.arange(d)
+    p_values = [scipy.stats.kstest((u / np.linalg.norm(u) @ directions) ** 2,
+                                   marginal).pvalue
+                for u in (np.eye(d)[0], oblique)]
+    return moments and min(p_values) > 1e-3
+
+
+D, COUNT = 3, 10000
+
+
 @pytest.mark.parametrize("method", ["uniform", "orthogonal", "qmc"])
-def test_directions_are_isotropic(method):
-    # On the uniform sphere E[theta theta^T] = I / d and E[theta] = 0.
-    d, count = 3, 3000
-    directions = random_directions(d, count, seed=5, method=method,
+def test_directions_are_uniform_on_the_sphere(method):
+    directions = random_directions(D, COUNT, seed=5, method=method,
                                    dtype="float64").numpy()
-    second_moment = directions @ directions.T / count
-    np.testing.assert_allclose(second_moment, np.eye(d) / d, atol=0.03)
-    np.testing.assert_allclose(directions.mean(axis=1), np.zeros(d), atol=0.05)
+    assert looks_uniform_on_sphere(directions)
+
+
+def test_uniformity_check_rejects_symmetric_non_uniform_samplers():
+    # Negative controls, so that the check above cannot pass by accident.
+    rng = np.random.default_rng(0)
+    # Normalised uniform-cube points: invariant under sign flips and coordinate
+    # permutations, hence E[theta theta^T] = I / d exactly, but denser towards the
+    # cube's corners (density ~ |theta|_inf^-d on the sphere).
+    cube = rng.uniform(-1.0, 1.0, size=(D, COUNT))
+    cube /= np.linalg.norm(cube, axis=0)
+    np.testing.assert_allclose(cube @ cube.T / COUNT, np.eye(D) / D, atol=0.02)
+    assert not looks_uniform_on_sphere(cube)
+    # Axis-biased but symmetric under sign flips: a stretched Gaussian, normalised.
+    stretched = rng.normal(size=(D, COUNT)) * np.array([[1.0], [1.0], [1.3]])
+    stretched /= np.linalg.norm(stretched, axis=0)
+    assert not looks_uniform_on_sphere(stretched)
+    # And a sample of the real thing passes.
+    gaussian = rng.normal(size=(D, COUNT))
+    assert looks_uniform_on_sphere(gaussian / np.linalg.norm(gaussian, axis=0))
 
 
 def test_qmc_has_lower_error_than_monte_carlo_on_average():
@@ -92,6 +132,19 @@ def test_project_is_the_matmul():
     x, directions = rng.normal(size=(5, 3)), rng.normal(size=(3, 4))
     np.testing.assert_allclose(project(x, directions).numpy(), x @ directions,
                                rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float32, 1e-6), (np.float64, 1e-14)])
+def test_project_eager_graph_xla_agree(dtype, rtol):
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(7, 4)).astype(dtype))
+    directions = random_directions(4, 5, seed=2, dtype=dtype)
+    expected = x.numpy().astype(np.float64) @ directions.numpy().astype(np.float64)
+    for mode in ("eager", "graph", "xla"):
+        got = run(lambda: project(x, directions), mode)
+        assert got.dtype == tf.as_dtype(dtype) and got.shape == (7, 5)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=rtol, atol=rtol,
+                                   err_msg=mode)
 
 
 @pytest.mark.parametrize("call,match", [
