@@ -171,7 +171,10 @@ def mmd(x, y, kernel="imq", scales=WAE_SCALES, sigma2=1.0, bandwidth="prior"):
         k = _kernel_sum(sq, constants, kernel)
         # U-statistic: drop the i == j terms (the diagonal) rather than subtract k(0):
         # the computed diagonal distances are not exactly 0 (cancellation).
-        return tf.linalg.set_diag(k, tf.zeros_like(k[:, 0]))
+        # A mask built from indices, not tf.linalg.set_diag: XLA cannot compile
+        # set_diag's gradient for a batch of unknown size (Keras fit's partial last batch).
+        index = tf.range(tf.shape(k)[0])
+        return tf.where(index[:, None] == index[None, :], tf.zeros_like(k), k)
 
     k_xx, k_yy = within(sq_xx), within(sq_yy)
     k_xy = _kernel_sum(sq_xy, constants, kernel)

@@ -143,14 +143,7 @@ def test_compiled_penalty_equals_eager_value_and_gradient():
     np.testing.assert_array_equal(results[1][2], 0.0)  # documented: constants
 
 
-@pytest.mark.parametrize("name", [
-    "vae", "wae_gan", "swae",
-    pytest.param("wae_mmd", marks=pytest.mark.xfail(
-            reason="otzoo.ot.mmd uses tf.linalg.set_diag, whose gradient XLA cannot "
-                   "compile for batches of unknown size (Keras fit without "
-                   "drop_remainder): 'Reading input as constant from a dynamic tensor'",
-            strict=False)),
-])
+@pytest.mark.parametrize("name", ["vae", "wae_gan", "swae", "wae_mmd"])
 def test_xla_penalties_train_with_fit_and_a_partial_last_batch(name):
     keras.utils.set_random_seed(0)
     encoder, decoder = mlp(3, 4, (8,)), mlp(2, 3, (8,))
