@@ -20,10 +20,10 @@ For every (n, d, L), on identical float32 inputs (x, y of n points in d dims, on
   generator step needs) from one GradientTape inside the compiled function.
 
 Timings are wall-clock medians (or minima, `--stat=min`) over `--repeats` calls after
-`--warmup` calls (so XLA compilation and tracing are excluded). Methods are interleaved round-robin inside each
-repeat, so a burst of load from other processes hits them alike. Results are printed
-as a markdown table, ratios included; values are cross-checked (relative differences
-printed in the last column).
+`--warmup` calls (so XLA compilation and tracing are excluded). Methods are interleaved
+round-robin inside each repeat, so a burst of load from other processes hits them alike.
+Results are printed as a markdown table, ratios included; values are cross-checked
+(relative differences printed in the last column).
 """
 
 import argparse

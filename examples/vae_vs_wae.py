@@ -123,7 +123,7 @@ def load_models(export_dir, names=MODEL_NAMES):
             f"no export of {', '.join(missing)} under {export_dir}; train them with "
             f"`bazel run //otzoo:train -- --model=<name>` or pass --export_dir")
     models = {n: ExportedModel(os.path.join(export_dir, n)) for n in names}
-    for name, model in models.items():
+    for model in models.values():
         if not model.is_autoencoder:
             raise ValueError(f"{model.path} is not an autoencoder export")
     return models

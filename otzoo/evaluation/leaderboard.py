@@ -152,8 +152,8 @@ def render(rows, floor):
             image = (result.get("images") or {}).get("samples")
             sample = (_image(os.path.join(row["path"], EVAL_SUBDIR, image),
                              f"{row['name']} samples") if image else "—")
-        cells += [str(training.get("steps", "—")), _duration(training.get("total_wall_time_s", training.get("wall_time_s"))),
-                  sample]
+        wall_time = training.get("total_wall_time_s", training.get("wall_time_s"))
+        cells += [str(training.get("steps", "—")), _duration(wall_time), sample]
         lines.append("| " + " | ".join(cells) + " |")
     table = "\n".join(lines)
 

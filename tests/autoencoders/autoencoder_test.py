@@ -82,7 +82,7 @@ def test_constructor_validation():
 def test_compile_overrides_and_optimizers_by_name():
     model = WAEGAN(mlp(3, 2, (8,)), mlp(2, 3, (8,)), mlp(2, 1, (8,)))
     with pytest.raises(ValueError, match="not compiled"):
-        model.optimizers_by_name
+        _ = model.optimizers_by_name
     with pytest.raises(ValueError, match="unknown optimizer override"):
         model.compile(critic_optimizer="adam")
     model.compile(discriminator_optimizer=keras.optimizers.SGD(0.5))

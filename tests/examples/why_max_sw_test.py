@@ -14,7 +14,7 @@ def test_quick_run_reproduces_the_claims(tmp_path):
         assert abs(r["max_sw"] - why_max_sw.SHIFT_NORM) <= 0.15 * why_max_sw.SHIFT_NORM
         assert r["cosine"] > 0.9
         assert r["sw"] < r["max_sw"]
-    for d, sw, max_sw, _, gsw, max_gsw in results["spheres"]:
+    for _, _, max_sw, _, _, max_gsw in results["spheres"]:
         assert max_gsw > 1.2 * max_sw
     with open(os.path.join(str(tmp_path), "why_max_sw.png"), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"

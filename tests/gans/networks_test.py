@@ -14,14 +14,14 @@ def test_conv_decoder_and_encoder_shapes(image_shape, blocks):
     encoder = networks.conv_encoder(image_shape, 5, base_filters=4)
     assert decoder.output_shape == (None,) + image_shape
     assert encoder.output_shape == (None, 5)
-    upconvs = [l for l in decoder.layers if isinstance(l, keras.layers.Conv2DTranspose)]
-    convs = [l for l in encoder.layers if isinstance(l, keras.layers.Conv2D)]
+    upconvs = [layer for layer in decoder.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
+    convs = [layer for layer in encoder.layers if isinstance(layer, keras.layers.Conv2D)]
     assert len(upconvs) == blocks and len(convs) == blocks
     # DCGAN: first feature map H/2^k x W/2^k with 2^(k-1) F channels, 4x4 stride-2 kernels.
     reshape = decoder.get_layer("reshape")
     assert reshape.output.shape[1:] == (image_shape[0] // 2 ** blocks,
                                         image_shape[1] // 2 ** blocks, 4 * 2 ** (blocks - 1))
-    assert all(l.kernel_size == (4, 4) and l.strides == (2, 2) for l in upconvs + convs)
+    assert all(layer.kernel_size == (4, 4) and layer.strides == (2, 2) for layer in upconvs + convs)
     z = np.random.default_rng(0).normal(size=(3, 16)).astype("float32")
     x = np.asarray(decoder(z))
     assert x.shape == (3,) + image_shape and np.all(np.abs(x) <= 1.0)  # tanh output
@@ -30,25 +30,27 @@ def test_conv_decoder_and_encoder_shapes(image_shape, blocks):
 
 def test_decoder_batch_norm_is_optional_and_synchronized():
     with_bn = networks.conv_decoder(8, base_filters=4)
-    bns = [l for l in with_bn.layers if isinstance(l, keras.layers.BatchNormalization)]
-    assert len(bns) == 2 and all(l.synchronized for l in bns)  # after Dense and upconv_0
+    bns = [layer for layer in with_bn.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bns) == 2 and all(layer.synchronized for layer in bns)  # after Dense and upconv_0
     without = networks.conv_decoder(8, base_filters=4, normalization=None)
-    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in without.layers)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in without.layers)
 
 
 def test_encoder_has_no_normalization_by_default():
     # The WGAN-GP critic must have neither batch norm nor dropout.
     encoder = networks.conv_encoder((28, 28, 1), 1, base_filters=4)
-    assert not any(isinstance(l, (keras.layers.BatchNormalization, keras.layers.Dropout,
-                                  keras.layers.LayerNormalization)) for l in encoder.layers)
+    assert not any(isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Dropout,
+                                  keras.layers.LayerNormalization)) for layer in encoder.layers)
     layer_norm = networks.conv_encoder((28, 28, 1), 1, base_filters=4, normalization="layer")
-    assert sum(isinstance(l, keras.layers.LayerNormalization) for l in layer_norm.layers) == 1
+    assert sum(isinstance(layer, keras.layers.LayerNormalization)
+               for layer in layer_norm.layers) == 1
 
 
 def test_mlp():
     model = networks.mlp(3, 2, hidden_units=(5, 7), normalization="layer")
     assert model.output_shape == (None, 2)
-    assert [l.units for l in model.layers if isinstance(l, keras.layers.Dense)] == [5, 7, 2]
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [5, 7, 2]
     linear = networks.mlp(3, 1, hidden_units=())
     x = np.ones((2, 3), "float32")
     w, b = linear.get_layer("head").get_weights()
