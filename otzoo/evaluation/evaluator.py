@@ -12,7 +12,7 @@ images in [0, 1] against the Fashion-MNIST test split:
 | w2 ↓ | exact W_2 in pixel space on `num_w2_samples` images of each set | transport |
 | sw2 ↓ | SW_2 in pixel space, `num_projections` (10⁴) directions | transport |
 | reconstruction_mse ↓, reconstruction_bce ↓ | test reconstruction (AEs) | reconstruction |
-| latent_sw2 ↓, latent_mmd ↓ | test codes (a q(z|x) draw for Gaussian encoders) vs. prior | transport |
+| latent_sw2 ↓, latent_mmd ↓ | test codes (a q(z|x) draw if Gaussian) vs. prior | transport |
 | out_of_range_fraction | pixels outside the model's value range, clipped | exported_model |
 
 The real-vs-real floor computes the same sample metrics with `num_samples` train images
