@@ -272,43 +272,17 @@ def main(argv):
                                        verbose=verbose)
     except DatasetError as e:  # the data, found wrong while loading it (a corrupt file...)
         _fail(e)
-    previous = _previous_export(workdir, summary, export_root)
-    if FLAGS.export and strategies.is_chief(strategy) and previous:
-        print(f"otzoo: {summary['checkpoint']} is already exported as {previous}", flush=True)
-    elif FLAGS.export and strategies.is_chief(strategy):
+    if FLAGS.export and strategies.is_chief(strategy):
         command = "bazel run //otzoo:train -- " + shlex.join(_USER_ARGV[1:])
-        path = export.export_model(model, config, export_root, name=name,
-                                   summary=summary, command=command,
-                                   max_samples=config.export.max_samples)
-        _record_export(workdir, summary, path)
-        print(f"otzoo: exported {path}", flush=True)
+        path, is_new = export.export_run(model, config, export_root, workdir, summary,
+                                         name=name, command=command,
+                                         max_samples=config.export.max_samples)
+        if is_new:
+            print(f"otzoo: exported {path}", flush=True)
+        else:
+            print(f"otzoo: {summary['checkpoint']} is already exported as {path}", flush=True)
     print(f"otzoo: done: {summary['steps']} steps, {summary['wall_time_s']} s this run; "
           f"samples in {os.path.join(workdir, 'samples.png')}", flush=True)
-
-
-_LAST_EXPORT = "last_export.json"
-
-
-def _record_export(workdir, summary, path):
-    """Remembers which checkpoint of this workdir was exported where."""
-    with open(os.path.join(workdir, _LAST_EXPORT), "w") as f:
-        json.dump({"checkpoint": summary["checkpoint"], "path": path}, f)
-
-
-def _previous_export(workdir, summary, export_root):
-    """The export of this run's checkpoint, if nothing was trained and it still exists."""
-    if summary["resumed_from_step"] < summary["steps"]:
-        return None
-    try:
-        with open(os.path.join(workdir, _LAST_EXPORT)) as f:
-            last = json.load(f)
-    except (OSError, ValueError):
-        return None
-    same_root = os.path.dirname(os.path.dirname(last.get("path", ""))) == export_root
-    if (last.get("checkpoint") == summary["checkpoint"] and same_root
-            and os.path.isdir(last["path"])):
-        return last["path"]
-    return None
 
 
 def run():
