@@ -15,7 +15,11 @@ Schema (every field can be overridden with `--config.<key>=<value>`):
   steps            total training steps (one generator step for the GAN family)
   steps_per_epoch  checkpoint / log / sample-grid interval, in steps
   networks.<role>  {builder: an `otzoo.networks` function, kwargs: its arguments}
-  model_kwargs     the model's hyperparameters (constructor keyword arguments)
+  model_kwargs     the model's hyperparameters (constructor keyword arguments), and
+                   ema_decay: β of an exponential moving average of the generator's /
+                   decoder's weights that sampling and the export then use (every model;
+                   unset/None = off, the default everywhere; ProGAN used 0.999:
+                   `--config.model_kwargs.ema_decay=0.999`; otzoo.models.averaging)
   compile          optimizer overrides, e.g. generator_optimizer={...} (paper defaults)
   export           max_samples: cap of the `sample_n` signature
 """
@@ -41,7 +45,9 @@ def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
     config.steps = steps
     config.steps_per_epoch = steps_per_epoch
     config.networks = ml_collections.ConfigDict()
-    config.model_kwargs = ml_collections.ConfigDict()
+    # A typed placeholder (None = off) so that `--config.model_kwargs.ema_decay=` exists.
+    config.model_kwargs = ml_collections.ConfigDict(
+        {"ema_decay": ml_collections.config_dict.placeholder(float)})
     config.compile = ml_collections.ConfigDict()
     config.export = ml_collections.ConfigDict({"max_samples": 4096})
     config.deterministic_ops = False

@@ -26,11 +26,19 @@ card); finite values outside it are passed through unchanged, not clipped. For a
 Gaussian encoder (the VAE's) `encode` returns the posterior
 q(z|x) = N(z, diag(exp(log_var))): its mean `z` and its `log_var`.
 
+Weight averaging: for a model trained with `ema_decay`, `sample`, `sample_n`, `decode`
+and the decoder of `reconstruct` compute with the averaged generator / decoder (its
+exponential moving average, batch-norm statistics recomputed: `otzoo.models.averaging`),
+held in the module's own variables; the live generator / decoder and the averages as
+training keeps them are not saved. `encode` uses the trained encoder. Without averaging
+the module is exactly what it was before the option existed.
+
 The functions are traced without AutoGraph (they have no tensor-dependent Python control
 flow), so an export never depends on re-reading source files from disk, which may have
 changed since the process started.
 """
 
+import contextlib
 import functools
 import types
 
@@ -51,9 +59,25 @@ class ServingModule(tf.Module):
         # The Keras model itself is not tracked (that would save its optimizers and a
         # second copy of every variable, which TF1-style session loaders, as used by
         # TF Serving, fail to initialise); only the weights it computes with are.
-        self._untracked = types.SimpleNamespace(model=model)
+        self._untracked = types.SimpleNamespace(model=model, averaged=None, weights_note=None)
+        replaced = set()
+        if getattr(model, "ema_decay", None):
+            # Snapshot of the averaged network, in variables of this module (tracked,
+            # so saved); what they replace is not saved.
+            weights = model.averaged_weights()
+            self.averaged_trainable = [
+                tf.Variable(t, trainable=False, name=f"averaged_weight_{i}")
+                for i, t in enumerate(weights.trainable)]
+            self.averaged_non_trainable = [
+                tf.Variable(t, trainable=False, name=f"averaged_state_{i}")
+                for i, t in enumerate(weights.non_trainable)]
+            self._untracked.averaged = weights._replace(
+                    trainable=self.averaged_trainable,
+                    non_trainable=self.averaged_non_trainable)
+            self._untracked.weights_note = model.describe_averaging(weights)
+            replaced = {id(v) for v in model.averaged_network.variables + model.ema_variables}
         self.model_variables = [v.value if hasattr(v, "value") else v
-                                for v in model.variables]
+                                for v in model.variables if id(v) not in replaced]
         self.latent_dim = int(model.latent_dim)
         self.data_shape = tuple(int(s) for s in data_shape)
         self.max_samples = int(max_samples)
@@ -74,6 +98,17 @@ class ServingModule(tf.Module):
     @property
     def model(self):
         return self._untracked.model
+
+    @property
+    def weights_note(self):
+        """The model card's line on averaged weights, or None (no averaging)."""
+        return self._untracked.weights_note
+
+    def _averaged(self):
+        """The scope in which the model computes with the saved averaged weights."""
+        if self._untracked.averaged is None:
+            return contextlib.nullcontext()
+        return self.model.averaged(self._untracked.averaged)
 
     def _checked_batch(self, signature, x, name, row_shape):
         """`x`, once it is known to be [n, *row_shape], n <= max_samples, all finite."""
@@ -106,7 +141,9 @@ class ServingModule(tf.Module):
         return self._checked_batch(signature, images, "images", self.data_shape)
 
     def _sample(self, z):
-        return {"images": self.model.sample(self._checked_z("sample", z))}
+        z = self._checked_z("sample", z)
+        with self._averaged():
+            return {"images": self.model.sample(z)}
 
     def _sample_n(self, num_samples, seed):
         checks = [
@@ -123,18 +160,22 @@ class ServingModule(tf.Module):
             num_samples = tf.identity(num_samples)
         z = self.model.sample_prior_stateless(num_samples,
                                               tf.stack([seed, tf.constant(0, tf.int64)]))
-        return {"images": self.model.sample(z), "z": z}
+        with self._averaged():
+            return {"images": self.model.sample(z), "z": z}
 
     def _encode(self, images):
         mean, log_var = self.model.encoder_moments(self._checked_images("encode", images))
         return {"z": mean} if log_var is None else {"z": mean, "log_var": log_var}
 
     def _decode(self, z):
-        return {"images": self.model.decode(self._checked_z("decode", z))}
+        z = self._checked_z("decode", z)
+        with self._averaged():
+            return {"images": self.model.decode(z)}
 
     def _reconstruct(self, images):
         images = self._checked_images("reconstruct", images)
-        return {"reconstructions": self.model.decode(self.model.encode(images))}
+        with self._averaged():  # the decoder's weights only: the encoder stays as trained
+            return {"reconstructions": self.model.decode(self.model.encode(images))}
 
     def signatures(self):
         """{signature name: concrete function} for `tf.saved_model.save`."""

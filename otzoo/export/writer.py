@@ -90,7 +90,7 @@ def git_commit():
 
 def model_card(name, version, config, module, summary, metrics=None, command=None):
     """The model card as a dict (written as JSON and Markdown)."""
-    return {
+    card = {
         "name": name,
         "version": version,
         "model": config.model,
@@ -107,16 +107,24 @@ def model_card(name, version, config, module, summary, metrics=None, command=Non
         "metrics": metrics or {},
         "config": json.loads(config.to_json_best_effort()),
     }
+    if getattr(module, "weights_note", None):  # only with weight averaging (ema_decay)
+        card["weights"] = module.weights_note
+    return card
 
 
 def _card_markdown(card):
     rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(card["metrics"].items()))
     training = card["training"]
+    weights = ""
+    if card.get("weights"):
+        uses = ("every signature; `encode` has the trained encoder"
+                if "encode" in card["signatures"] else "every signature")
+        weights = f"\nWeights: {card['weights']} (in {uses})."
     return f"""# {card['name']} (version {card['version']})
 
 Model: `{card['model']}`, trained on `{card['data']['name']}` {tuple(card['data']['shape'])}.
 Pixel values: {tuple(card['data']['value_range'])} (inputs outside are not clipped).
-Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'])}.
+Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'])}.{weights}
 Requests for more than {card['max_samples_per_request']} samples or with more input rows, and
 non-finite inputs, are refused.
 

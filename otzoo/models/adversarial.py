@@ -10,7 +10,9 @@ model file's `train_step` reads like its paper's algorithm box:
   * one optimizer per player, created with the paper's defaults in `compile` (overrides
     accepted as optimizer instances, names or Keras config dicts), built explicitly, and
     exposed as `optimizers_by_name` for checkpoints;
-  * `sample(z)` (= `call(z)`, so Keras can build and save the model) and `generate(n)`.
+  * `sample(z)` (= `call(z)`, so Keras can build and save the model) and `generate(n)`;
+  * optional weight averaging of the generator (`ema_decay=`, `otzoo.models.averaging`):
+    after each generator update; `with model.averaged(): model.sample(z)` samples with it.
 
 Feeding several real batches to one train step ("a fresh real batch per critic step").
 A model that needs k real batches per train step sets `real_batches_per_step = k`; the
@@ -110,11 +112,15 @@ class AdversarialModel(GenerativeModel):
       prior_kwargs: keyword arguments of the prior (e.g. {"half_width": 1.0}).
       jit_penalties: wrap the loss / penalty functions in `tf.function(jit_compile=True)`.
       seed: seed of the model-owned `keras.random.SeedGenerator`.
+      **kwargs: `ema_decay` (an EMA of the generator's weights; off by default),
+        `ema_bn_batches`, `ema_bn_batch_size`: see `GenerativeModel`.
     """
 
     network_roles = ()
     real_batches_per_step = 1
     main_player = "generator"
+    averaged_role = "generator"
+    averaged_player = "generator"
 
     def __init__(self, generator, networks, latent_dim=None, prior="normal",
                  prior_kwargs=None, jit_penalties=False, seed=0, **kwargs):
@@ -163,6 +169,7 @@ class AdversarialModel(GenerativeModel):
                 raise ValueError(f"the {role} expects inputs of shape {expected} but the data "
                                  f"has shape {data_shape}")
         self.data_shape = data_shape
+        self.build_averages()
         self.built = True
 
     def build(self, input_shape):

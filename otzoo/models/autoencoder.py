@@ -6,6 +6,8 @@ reads like its paper's algorithm box:
   * `Autoencoder`: an encoder / decoder pair with `encode`, `decode`, `sample`, `call`,
     Gaussian (stochastic) or deterministic encoders, the latent prior
     (`otzoo.models.priors`), explicit building, optimizers built in `compile`;
+  * optional weight averaging of the decoder (`ema_decay=`, `otzoo.models.averaging`):
+    after each autoencoder update; `with model.averaged(): ...` decodes with it;
   * `GlobalPenaltyAutoencoder`: the train step of WAE-MMD and SWAE,
 
         min_{Q, G}  1/n sum_i c(x_i, G(z̃_i)) + lambda D(Q_Z, P_Z),   z̃_i ~ Q(Z | x_i),
@@ -134,9 +136,13 @@ class Autoencoder(GenerativeModel):
       prior_kwargs: keyword arguments of the prior (e.g. {"radius": 2.0}).
       jit_penalties: wrap the penalty functions in `tf.function(jit_compile=True)`.
       seed: seed of the model-owned `keras.random.SeedGenerator`.
+      **kwargs: `ema_decay` (an EMA of the decoder's weights; off by default),
+        `ema_bn_batches`, `ema_bn_batch_size`: see `GenerativeModel`.
     """
 
     main_player = "autoencoder"
+    averaged_role = "decoder"
+    averaged_player = "autoencoder"  # the encoder and decoder; only the decoder is averaged
     network_roles = ()  # networks beyond the encoder and decoder, on codes [n, latent_dim]
     requires_gaussian_encoder = False  # True: the encoder must output (mean, log-variance)
 
@@ -195,6 +201,7 @@ class Autoencoder(GenerativeModel):
             raise ValueError(f"the decoder outputs shape {dec_shape} but the data has "
                              f"shape {data_shape}")
         self.data_shape = data_shape
+        self.build_averages()
         self.built = True
 
     def build(self, input_shape):

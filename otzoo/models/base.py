@@ -20,6 +20,12 @@ Conventions:
     `GenerativeModel.player_step`: a model's `train_step` hands it each player's loss
     and never divides by the replica count itself.
 
+Weight averaging (`ema_decay=`, every model; off by default): after each update of the
+`averaged_player` ("generator", or "autoencoder" for the decoder), `apply_player_gradients`
+moves an exponential moving average of the `averaged_role` network's trainable weights
+(`otzoo.models.averaging`); `with model.averaged(): ...` samples, decodes and exports
+with it. Off, nothing of it exists: no variable, no op, no random draw.
+
 Each model class also declares what the registry-driven tests and benchmarks need to
 build it from plain networks: `network_roles` (its networks beyond the generator, or
 beyond the encoder and decoder) and `test_options` (keyword arguments for a small, fast
@@ -27,9 +33,13 @@ test model, e.g. fewer projections or critic steps; a model without them is test
 its defaults).
 """
 
+import contextlib
+
 import keras
 import tensorflow as tf
 
+from otzoo import checks
+from otzoo.models import averaging
 from otzoo.models.priors import seed_from_generator
 from otzoo.registry import Registry
 
@@ -109,6 +119,13 @@ class Jitted:
         return self.fn(*args, **kwargs)
 
 
+class _Averages:
+    """Holds the EMA variables out of Keras' attribute tracking (they are model weights)."""
+
+    def __init__(self, variables):
+        self.variables = list(variables)
+
+
 def _plain(value):
     """A config's ConfigDict as the plain dict Keras' `optimizers.get` accepts."""
     return value.to_dict() if hasattr(value, "to_dict") else value
@@ -120,6 +137,11 @@ class GenerativeModel(keras.Model):
     Args:
       latent_dim: dimension of the latent space (generator input / code size).
       seed: integer seed of the model-owned `keras.random.SeedGenerator`.
+      ema_decay: β of the exponential moving average of the generator's / decoder's
+        weights, in (0, 1) (ProGAN: 0.999); None or 0 (default): no averaging.
+      ema_bn_batches: K, prior batches over which the averaged network's batch-norm
+        statistics are recomputed before it is used (see `otzoo.models.averaging`).
+      ema_bn_batch_size: B, their size: the training (global) batch size.
     """
 
     metric_names = ()  # stable snake_case metric keys, set by each subclass
@@ -127,8 +149,12 @@ class GenerativeModel(keras.Model):
     # Keyword arguments for a small, fast model in tests and benchmarks (fewer
     # projections, critic or ascent steps; costs plain MLP networks can meet). Read-only.
     test_options = {}
+    averaged_role = None  # the network whose weights `ema_decay` averages
+    averaged_player = None  # the player whose updates move that average
 
-    def __init__(self, latent_dim, seed=0, **kwargs):
+    def __init__(self, latent_dim, seed=0, ema_decay=None,
+                 ema_bn_batches=averaging.DEFAULT_BN_BATCHES,
+                 ema_bn_batch_size=averaging.DEFAULT_BN_BATCH_SIZE, **kwargs):
         super().__init__(**kwargs)
         if int(latent_dim) < 1:
             raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
@@ -137,6 +163,13 @@ class GenerativeModel(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="seed_generator")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self._optimizers = None
+        self.ema_decay = averaging.check_ema_decay(ema_decay)
+        if self.ema_decay:
+            self.ema_bn_batches = checks.positive_int(ema_bn_batches, "ema_bn_batches")
+            self.ema_bn_batch_size = checks.positive_int(ema_bn_batch_size,
+                                                         "ema_bn_batch_size")
+        # A plain holder: the averages are tracked once, as weights of the model.
+        self._ema = _Averages([])
 
     @property
     def metrics(self):
@@ -250,10 +283,82 @@ class GenerativeModel(keras.Model):
         return outputs, tape.gradient(scaled_loss, variables)
 
     def apply_player_gradients(self, player, grads, variables=None):
-        """Applies gradients from `player_gradients` with the player's optimizer."""
+        """Applies gradients from `player_gradients` with the player's optimizer.
+
+        With `ema_decay`, an update of the `averaged_player` also moves the average.
+        """
         if variables is None:
             variables = self.player_variables()[player]
         self.optimizer_for(player).apply_gradients(zip(grads, variables))
+        if self.ema_decay and player == self.averaged_player:
+            self.update_averages()
+
+    # -- weight averaging (ema_decay; see otzoo.models.averaging) ---------------------
+    @property
+    def averaged_network(self):
+        """The network whose weights are averaged (the generator / decoder)."""
+        return getattr(self, self.averaged_role)
+
+    @property
+    def ema_variables(self):
+        """The averages, one per trainable weight of `averaged_network` ([] when off)."""
+        return list(self._ema.variables)
+
+    def build_averages(self):
+        """Creates the averages (= the current weights) once the network is built."""
+        if self.ema_decay and not self._ema.variables:
+            self._ema = _Averages(averaging.create_averages(self, self.averaged_network))
+
+    def update_averages(self):
+        """θ_EMA ← β θ_EMA + (1 − β) θ for every trainable weight of the network."""
+        averaging.update_averages(self.ema_variables,
+                                  self.averaged_network.trainable_variables, self.ema_decay)
+
+    def averaged_weights(self):
+        """The averaged network's weights now: an `averaging.AveragedWeights`.
+
+        The EMA of the trainable weights, and batch-norm statistics recomputed for them
+        on `ema_bn_batches` prior batches of `ema_bn_batch_size` codes drawn from a fixed
+        stateless seed (the seed generator does not move). Call eagerly.
+        """
+        if not self.ema_decay:
+            raise ValueError("this model has no weight averaging (ema_decay is off)")
+        network = self.averaged_network
+        trainable = [tf.convert_to_tensor(a) for a in self.ema_variables]
+        non_trainable = [tf.convert_to_tensor(v) for v in network.non_trainable_variables]
+        bn = averaging.batch_norm_layers(network)
+        batches = self.ema_bn_batches if bn else 0
+        # Seeds [k, -1 - seed]: never the [seed, 0] of the sample grids and `sample_n`.
+        codes = [self.sample_prior_stateless(self.ema_bn_batch_size, [k, -1 - self.seed])
+                 for k in range(batches)]
+        non_trainable = averaging.recompute_batch_norm(network, trainable, non_trainable,
+                                                       codes)
+        return averaging.AveragedWeights(trainable, non_trainable, batches,
+                                         self.ema_bn_batch_size if batches else None)
+
+    @contextlib.contextmanager
+    def averaged(self, weights=None):
+        """Inside, `averaged_network` computes with the averaged weights.
+
+        `sample`, `decode` and `call` (the encoder stays live) then use them; the live
+        variables are untouched (a `keras.StatelessScope`, which drops every write: do
+        not train inside, and pass codes: the seed generator does not advance). Yields
+        the `AveragedWeights` used (computed now unless given; variables holding them
+        work too), or None, changing nothing, when averaging is off.
+        """
+        if not self.ema_decay:
+            yield None
+            return
+        weights = self.averaged_weights() if weights is None else weights
+        network = self.averaged_network
+        mapping = (list(zip(network.trainable_variables, weights.trainable))
+                   + list(zip(network.non_trainable_variables, weights.non_trainable)))
+        with keras.StatelessScope(state_mapping=mapping):
+            yield weights
+
+    def describe_averaging(self, weights):
+        """The model card's line on `weights` (from `averaged_weights`)."""
+        return averaging.describe(self.ema_decay, weights, self.averaged_role)
 
     # -- the latent prior (`self.prior`, an `otzoo.models.priors` prior) -------------
     def sample_prior(self, n):

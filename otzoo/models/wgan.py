@@ -169,8 +169,9 @@ class WGAN(AdversarialModel):
 
     def generator_step(self, batch_size, due):
         """An RMSProp step on -E[f(G(z))] that is kept only if `due` (else undone)."""
+        # With ema_decay the average moved too, and is undone with the rest.
         state = (list(self.generator.variables)
-                 + list(self.optimizer_for("generator").variables))
+                 + list(self.optimizer_for("generator").variables) + self.ema_variables)
         before = [tf.identity(v) for v in state]
         z = self.local_prior_sample(batch_size)
         # The update runs after the state is saved.

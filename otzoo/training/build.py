@@ -46,4 +46,8 @@ def build_model(config):
     model_cls = MODELS.get(config.model)
     networks = {role: build_network(role, spec) for role, spec in config.networks.items()}
     model_kwargs = dict(config.get("model_kwargs", {}))
+    if model_kwargs.get("ema_decay") and model_kwargs.get("ema_bn_batch_size") is None:
+        # The averaged network's batch-norm statistics are recomputed on batches of the
+        # training batch size (the expected batch variance depends on it).
+        model_kwargs["ema_bn_batch_size"] = config.batch_size
     return model_cls(**networks, seed=config.seed, **model_kwargs)

@@ -1,5 +1,6 @@
 """Keras callbacks of the training loop: checkpoints, a NaN guard, sample grids."""
 
+import contextlib
 import os
 import resource
 import signal
@@ -204,10 +205,7 @@ class SampleGrid(keras.callbacks.Callback):
             self._z = self.model.sample_prior_stateless(self.num_samples, [self.seed, 0])
         return self._z
 
-    def on_epoch_end(self, epoch, logs=None):
-        if not self.enabled:
-            return
-        step = (epoch + 1) * self.params.get("steps", 1)
+    def _grids(self):
         grids = {"samples": np.asarray(self.model.sample(self._latent()))}
         if self.eval_images is not None and hasattr(self.model, "encode"):
             originals = self.eval_images[: self.num_samples // 2]
@@ -215,6 +213,17 @@ class SampleGrid(keras.callbacks.Callback):
             # Originals and reconstructions interleaved row by row.
             grids["reconstructions"] = np.concatenate(
                 [np.stack([o, r]) for o, r in zip(originals, recon)])
+        return grids
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.enabled:
+            return
+        step = (epoch + 1) * self.params.get("steps", 1)
+        # With weight averaging (ema_decay) the grids show the averaged generator /
+        # decoder, as the export serves it.
+        averaged = getattr(self.model, "averaged", None)
+        with averaged() if averaged else contextlib.nullcontext():
+            grids = self._grids()
         for name, batch in grids.items():
             grid = images.make_grid(batch, self.value_range)
             images.save_png(grid, os.path.join(self.workdir, f"{name}.png"))

@@ -107,8 +107,16 @@ def checkpoint_variables(model):
     """[(label, tf.Variable)] of every variable `make_checkpoint` saves, except the
     step and wall-time counters; labels name the network or optimizer and the path."""
     network_of = {id(v): layer.name for layer in model.layers for v in layer.variables}
-    named = [(f"{network_of[id(v)]}/{v.path}" if id(v) in network_of else v.path,
-              _tf_variables([v])[0]) for v in model.variables]
+    # The weight averages (ema_decay) are the model's own: named after their weight.
+    labels = {}
+    if getattr(model, "ema_variables", None):
+        network = model.averaged_network
+        labels = {id(a): f"{network.name} EMA/{w.path}"
+                  for a, w in zip(model.ema_variables, network.trainable_variables)}
+    for v in model.variables:
+        if id(v) not in labels:
+            labels[id(v)] = f"{network_of[id(v)]}/{v.path}" if id(v) in network_of else v.path
+    named = [(labels[id(v)], _tf_variables([v])[0]) for v in model.variables]
     for name, optimizer in model.optimizers_by_name.items():
         named += [(f"{name} optimizer {v.path}", _tf_variables([v])[0])
                   for v in optimizer.variables]
@@ -172,7 +180,8 @@ def make_checkpoint(model, step, wall_time=None):
     """A `tf.train.Checkpoint` of everything a resume needs.
 
     Variables are listed explicitly, by position: `model.variables` (every network's
-    weights, batch-norm statistics and the seed-generator state) and each optimizer's
+    weights, batch-norm statistics, the seed-generator state and, with `ema_decay`, the
+    weight averages; so a run cannot resume with averaging switched) and each optimizer's
     variables (iteration counter, learning rate, slots). Keras 3 objects are only
     partially visible to `tf.train.Checkpoint`'s object graph (the seed generator, for
     one, is not), so the object graph of the model is not relied upon. `wall_time`, if

@@ -41,9 +41,9 @@ VARIANTS = {
 CASES = sorted(set(AUTOENCODERS) | set(VARIANTS))
 
 
-def _factory(case, jit):
+def _factory(case, jit, **overrides):
     cls = AUTOENCODERS[case.split(":")[0]]
-    options = {**cls.test_options, **VARIANTS.get(case, {})}
+    options = {**cls.test_options, **VARIANTS.get(case, {}), **overrides}
     gaussian = cls.requires_gaussian_encoder or options.get("gaussian_encoder", False)
 
     def make():
@@ -88,6 +88,15 @@ def test_two_replicas_match_one_device_through_keras_fit():
 def test_two_replicas_match_one_device_with_xla_penalties(name):
     testing.assert_replicas_agree(_factory(name, jit=True), _batches(1), rtol=1e-4,
                                   atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["vae", "wae_gan"])
+def test_two_replicas_match_one_device_with_weight_averaging(name):
+    # The decoder's averages are model weights: `model_state` compares them with the
+    # rest (wae_gan: the average moves with the autoencoder player only).
+    result = testing.assert_replicas_agree(_factory(name, jit=False, ema_decay=0.9),
+                                           _batches(2), rtol=1e-4, atol=1e-5)
+    assert any("/ema_decoder_" in key for key in result["multi"][1])
 
 
 if __name__ == "__main__":
