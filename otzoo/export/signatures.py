@@ -6,7 +6,7 @@ Signatures (SignatureDefs with the `tensorflow/serving/predict` method):
 |---|---|---|---|
 | `sample` | `z` float32 [n, latent_dim] | `images` | all |
 | `sample_n` | `num_samples` int32 [], `seed` int64 [] | `images`, `z` | all |
-| `encode` | `images` float32 [n, *data_shape] | `z` (+ `log_var`, Gaussian encoders) | autoencoders |
+| `encode` | `images` float32 [n, *data_shape] | `z` (+ `log_var` if Gaussian) | autoencoders |
 | `decode` | `z` float32 [n, latent_dim] | `images` | autoencoders |
 | `reconstruct` | `images` float32 [n, *data_shape] | `reconstructions` | autoencoders |
 | `serving_default` | as `sample` (GANs) or `reconstruct` (autoencoders) | | all |

@@ -24,7 +24,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from otzoo.export.signatures import ServingModule, is_autoencoder
+from otzoo.export.signatures import ServingModule
 
 WARMUP_PATH = os.path.join("assets.extra", "tf_serving_warmup_requests")
 
@@ -115,6 +115,7 @@ def model_card(name, version, config, module, summary, metrics=None, command=Non
 def _card_markdown(card):
     rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(card["metrics"].items()))
     training = card["training"]
+    wall_time = training.get("total_wall_time_s", training.get("wall_time_s", "?"))
     weights = ""
     if card.get("weights"):
         uses = ("every signature; `encode` has the trained encoder"
@@ -128,7 +129,7 @@ Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'
 Requests for more than {card['max_samples_per_request']} samples or with more input rows, and
 non-finite inputs, are refused.
 
-Training: {training.get('steps', '?')} steps, {training.get('total_wall_time_s', training.get('wall_time_s', '?'))} s wall time in all.
+Training: {training.get('steps', '?')} steps, {wall_time} s wall time in all.
 Command: `{card['command']}`
 Git commit: `{card['git_commit']}`. Exported {card['exported_at']}.
 
