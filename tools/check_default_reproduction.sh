@@ -4,8 +4,12 @@
 #
 #   bash tools/check_default_reproduction.sh [MODEL] [SHIPPED_VERSION_DIR]
 #
-# Defaults: swgan and exported/swgan/2. About 10 minutes alone on a 2-core CPU.
+# Defaults: swgan and exported/swgan/2. 3.5 to 10 minutes alone on a 2-core CPU.
 # Exit 0 when every file under variables/ has the shipped sha256, 1 otherwise.
+# Bit-exactness holds per CPU kind: TensorFlow's oneDNN kernels differ across instruction
+# sets (an AVX-512 AMD EPYC trains the same code to other bits than the machine that made
+# exported/swgan/2). To check that a change alters no number, run this script on the
+# commit before and after it on one machine and compare the two printed digests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${1:-swgan}"
@@ -20,6 +24,7 @@ start=$(date +%s)
     --export_dir="$scratch/exported"
 echo "check_default_reproduction: trained in $(( $(date +%s) - start )) s"
 new="$(ls -d "$scratch/exported/$model"/*/ | head -n 1)"
+echo "check_default_reproduction: trained variables $(cat "$new"/variables/variables.data-* | sha256sum)"
 if diff <(cd "$shipped/variables" && sha256sum -- *) <(cd "$new/variables" && sha256sum -- *); then
   echo "check_default_reproduction: $model variables equal $shipped byte for byte"
 else
