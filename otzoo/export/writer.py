@@ -201,13 +201,12 @@ def write_model_card(directory, card, markdown=None):
         f.write((markdown or _card_markdown)(card))
 
 
-def export_model(model, config, export_root, name=None, version=None, summary=None,
-                 metrics=None, command=None, max_samples=None, data_shape=None):
-    """Writes `<export_root>/<name>/<version>/` atomically; returns its path.
+def new_version_dir(export_root, name, version=None):
+    """`<export_root>/<name>/<version>`, not yet existing; returns (path, version).
 
     `version` defaults to one more than the newest existing version (1 for the first).
+    Versions are immutable: an existing one raises FileExistsError.
     """
-    name = name or config.model
     model_dir = os.path.join(os.path.abspath(export_root), name)
     os.makedirs(model_dir, exist_ok=True)
     if version is None:
@@ -215,7 +214,17 @@ def export_model(model, config, export_root, name=None, version=None, summary=No
     final = os.path.join(model_dir, str(int(version)))
     if os.path.exists(final):
         raise FileExistsError(f"{final} exists; versions are immutable, pick another")
+    return final, int(version)
 
+
+def export_model(model, config, export_root, name=None, version=None, summary=None,
+                 metrics=None, command=None, max_samples=None, data_shape=None):
+    """Writes `<export_root>/<name>/<version>/` atomically; returns its path.
+
+    `version` defaults to one more than the newest existing version (1 for the first).
+    """
+    name = name or config.model
+    final, version = new_version_dir(export_root, name, version)
     module = ServingModule(model, data_shape or tuple(config.data.shape),
                            **({"max_samples": max_samples} if max_samples else {}))
     def write(staging):

@@ -41,7 +41,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from otzoo.export.writer import existing_versions, write_atomically, write_model_card
+from otzoo.export.writer import (existing_versions, new_version_dir, write_atomically,
+                                 write_model_card)
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -304,13 +305,7 @@ def export_classifier(model, export_root, summary, test_accuracy, num_test_examp
     """
     from otzoo.export.writer import git_commit  # only needed when exporting
 
-    model_dir = os.path.join(os.path.abspath(export_root), CLASSIFIER_NAME)
-    os.makedirs(model_dir, exist_ok=True)
-    if version is None:
-        version = (existing_versions(model_dir) or [0])[-1] + 1
-    final = os.path.join(model_dir, str(int(version)))
-    if os.path.exists(final):
-        raise FileExistsError(f"{final} exists; versions are immutable, pick another")
+    final, version = new_version_dir(export_root, CLASSIFIER_NAME, version)
     module = ClassifierModule(model)
     for variable in module.model_variables:
         # Frozen: the SavedModel lists no trainable variable. Keras 3 creates its
