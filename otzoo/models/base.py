@@ -156,8 +156,7 @@ class GenerativeModel(keras.Model):
                  ema_bn_batches=averaging.DEFAULT_BN_BATCHES,
                  ema_bn_batch_size=averaging.DEFAULT_BN_BATCH_SIZE, **kwargs):
         super().__init__(**kwargs)
-        if int(latent_dim) < 1:
-            raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
+        checks.positive_int(latent_dim, "latent_dim")
         self.latent_dim = int(latent_dim)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="seed_generator")

@@ -32,6 +32,7 @@ References:
 import keras
 import tensorflow as tf
 
+from otzoo import checks
 from otzoo.losses.adversarial import (bce_discriminator_loss, minimax_generator_loss,
                                       non_saturating_generator_loss)
 from otzoo.models.adversarial import AdversarialModel
@@ -70,9 +71,7 @@ class GAN(AdversarialModel):
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {tuple(GENERATOR_LOSSES)}, "
                              f"got {generator_loss!r}")
-        if int(discriminator_steps) != discriminator_steps or discriminator_steps < 1:
-            raise ValueError(f"discriminator_steps must be a positive int, got "
-                             f"{discriminator_steps!r}")
+        checks.positive_int(discriminator_steps, "discriminator_steps")
         super().__init__(generator, {"discriminator": discriminator}, **kwargs)
         self.generator_loss_kind = generator_loss
         self.discriminator_steps = int(discriminator_steps)

@@ -43,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from otzoo import checks
 from otzoo.registry import Registry
 
 tfd = tfp.distributions
@@ -63,13 +64,6 @@ def seed_from_generator(seed_generator):
     return tf.cast(tf.math.floormod(seed, _INT32_MAX - 1), tf.int32)
 
 
-def _positive(value, what):
-    value = float(value)
-    if not value > 0 or not math.isfinite(value):
-        raise ValueError(f"{what} must be a positive finite number, got {value!r}")
-    return value
-
-
 class Prior:
     """Base class: a latent distribution on R^latent_dim sampled from stateless seeds.
 
@@ -80,8 +74,7 @@ class Prior:
     name = None
 
     def __init__(self, latent_dim):
-        if int(latent_dim) != latent_dim or int(latent_dim) < 1:
-            raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+        checks.positive_int(latent_dim, "latent_dim")
         self.latent_dim = int(latent_dim)
 
     @property
@@ -117,7 +110,7 @@ class NormalPrior(Prior):
 
     def __init__(self, latent_dim, scale=1.0):
         super().__init__(latent_dim)
-        self.scale = _positive(scale, "scale")
+        self.scale = checks.positive_number(scale, "scale")
 
     @property
     def distribution(self):
@@ -137,7 +130,7 @@ class UniformCubePrior(Prior):
 
     def __init__(self, latent_dim, half_width=1.0):
         super().__init__(latent_dim)
-        self.half_width = _positive(half_width, "half_width")
+        self.half_width = checks.positive_number(half_width, "half_width")
 
     @property
     def distribution(self):
@@ -163,7 +156,7 @@ class UniformDiskPrior(Prior):
 
     def __init__(self, latent_dim, radius=1.0):
         super().__init__(latent_dim)
-        self.radius = _positive(radius, "radius")
+        self.radius = checks.positive_number(radius, "radius")
 
     def sample(self, n, seed):
         dir_seed, radius_seed = tfp.random.split_seed(seed, n=2)
@@ -190,7 +183,7 @@ class RingPrior(Prior):
         super().__init__(latent_dim)
         if latent_dim < 2:
             raise ValueError(f"the ring prior needs latent_dim >= 2, got {latent_dim}")
-        self.radius = _positive(radius, "radius")
+        self.radius = checks.positive_number(radius, "radius")
         noise = float(noise)
         if not noise >= 0 or not math.isfinite(noise):
             raise ValueError(f"noise must be a non-negative finite number, got {noise!r}")
@@ -221,12 +214,10 @@ class GaussianMixturePrior(Prior):
 
     def __init__(self, latent_dim, num_components=10, radius=1.0, scale=0.1):
         super().__init__(latent_dim)
-        if int(num_components) != num_components or int(num_components) < 1:
-            raise ValueError(
-                    f"num_components must be a positive integer, got {num_components!r}")
+        checks.positive_int(num_components, "num_components")
         self.num_components = int(num_components)
-        self.radius = _positive(radius, "radius")
-        self.scale = _positive(scale, "scale")
+        self.radius = checks.positive_number(radius, "radius")
+        self.scale = checks.positive_number(scale, "scale")
 
     def means(self):
         """The K component means, a float32 array [K, latent_dim]."""

@@ -34,6 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from otzoo import checks
 from otzoo.losses.adversarial import sliced_w2_squared
 from otzoo.models.adversarial import AdversarialModel, flatten
 from otzoo.models.base import Jitted
@@ -41,9 +42,7 @@ from otzoo.models.base import MODELS, gather_global
 
 
 def check_num_projections(num_projections):
-    if int(num_projections) != num_projections or num_projections < 1:
-        raise ValueError(f"num_projections must be a positive int, got {num_projections!r}")
-    return int(num_projections)
+    return checks.positive_int(num_projections, "num_projections")
 
 
 @MODELS.register("swgan")

@@ -49,6 +49,7 @@ References:
 import keras
 import tensorflow as tf
 
+from otzoo import checks
 from otzoo.losses.adversarial import wasserstein_critic_loss, wasserstein_generator_loss
 from otzoo.models.adversarial import AdversarialModel
 from otzoo.models.base import Jitted
@@ -115,16 +116,11 @@ class WGAN(AdversarialModel):
         clip_value = float(clip_value)
         if not clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}")
-        for name, value in (("critic_steps", critic_steps),
-                            ("warmup_critic_steps", warmup_critic_steps)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if int(warmup_generator_steps) != warmup_generator_steps or warmup_generator_steps < 0:
-            raise ValueError(f"warmup_generator_steps must be an int >= 0, got "
-                             f"{warmup_generator_steps!r}")
-        if warmup_every is not None and (int(warmup_every) != warmup_every or warmup_every < 1):
-            raise ValueError(f"warmup_every must be a positive int or None, got "
-                             f"{warmup_every!r}")
+        checks.positive_int(critic_steps, "critic_steps")
+        checks.positive_int(warmup_critic_steps, "warmup_critic_steps")
+        checks.non_negative_int(warmup_generator_steps, "warmup_generator_steps")
+        if warmup_every is not None:
+            checks.positive_int(warmup_every, "warmup_every (or None)")
         per_call = int(critic_steps if critic_steps_per_call is None else critic_steps_per_call)
         if per_call < 1 or critic_steps % per_call or warmup_critic_steps % per_call:
             raise ValueError(

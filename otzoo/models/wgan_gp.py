@@ -39,6 +39,7 @@ References:
 import keras
 import tensorflow as tf
 
+from otzoo import checks
 from otzoo.losses.adversarial import gradient_penalty  # noqa: F401  (its per-sample form)
 from otzoo.losses.adversarial import (wasserstein_critic_loss, wasserstein_generator_loss,
                                       wasserstein_gradient_penalty)
@@ -68,8 +69,7 @@ class WGANGP(AdversarialModel):
         gp_weight = float(gp_weight)
         if not gp_weight >= 0:
             raise ValueError(f"gp_weight (lambda) must be >= 0, got {gp_weight}")
-        if int(critic_steps) != critic_steps or critic_steps < 1:
-            raise ValueError(f"critic_steps must be a positive int, got {critic_steps!r}")
+        checks.positive_int(critic_steps, "critic_steps")
         bad = [layer.name for layer in critic._flatten_layers()
                if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.Dropout))]
         if bad:
