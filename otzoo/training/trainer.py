@@ -1,4 +1,5 @@
-"""The training library behind `//otzoo:train`: data, model, checkpoints, fit, export.
+"""The training library behind `//otzoo:train`: data, model, checkpoints, fit (the export
+is `otzoo.export.export_run`, called by the command after training).
 
 `train(config, workdir, ...)` is deterministic given `config.seed`, resumable, and
 safe to kill at any time:
