@@ -31,7 +31,7 @@ import tensorflow as tf
 # The cost helpers are imported here for the models (and older importers) of this module.
 from otzoo.losses.autoencoding import (COSTS, REDUCTIONS, check_reduction,  # noqa: F401
                                        parse_cost, reconstruction_cost, reconstruction_loss)
-from otzoo.models.base import GenerativeModel, gather_global, unpack_data
+from otzoo.models.base import Compiled, GenerativeModel, gather_global, unpack_data
 from otzoo.models.priors import get_prior, seed_from_generator
 
 
@@ -47,72 +47,6 @@ def check_probability_output(decoder):
                          f"[0, 1] (a final sigmoid) and data in [0, 1]; the decoder's last "
                          f"layer has activation {name!r}. Build the decoder with "
                          "output_activation='sigmoid' or choose reconstruction='l2sq'/'l1'")
-
-
-class Compiled:
-    """A penalty fn(*tensors) -> scalar, optionally XLA-compiled with its gradient.
-
-    With `jit=True` the value and its gradient with respect to the tensor arguments are
-    computed in ONE `tf.function(jit_compile=True)` call and joined by
-    `tf.custom_gradient`. Compiling only the forward function is not enough: Keras
-    feeds batches of unknown size, and the separately compiled backward function would
-    then receive shapes as runtime tensors, which XLA rejects ("Reading input as
-    constant from a dynamic tensor"). Variables read inside `fn` (e.g. a discriminator's)
-    are treated as constants: their gradient through this call is zero, so compile
-    only terms whose variables are updated elsewhere.
-
-    The holder also keeps the compiled function out of Keras' attribute tracking and the
-    SavedModel traversal.
-
-    Args:
-      fn: the penalty.
-      jit: compile (True) or call `fn` as is (False).
-      argnums: indices of the arguments to differentiate (default: all); the others
-        get no gradient.
-    """
-
-    def __init__(self, fn, jit, argnums=None):
-        self.fn = fn
-        self.jit = bool(jit)
-        self.argnums = None if argnums is None else tuple(argnums)
-        if self.jit:
-            self._value_and_grads = tf.function(self._value_and_grads_impl,
-                                                jit_compile=True)
-
-    def _value_and_grads_impl(self, *args):
-        wrt = [args[i] for i in self._wrt(len(args))]
-        with tf.GradientTape() as tape:
-            for a in wrt:
-                tape.watch(a)
-            value = self.fn(*args)
-        grads = tape.gradient(value, wrt,
-                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        return value, grads
-
-    def _wrt(self, n):
-        return range(n) if self.argnums is None else self.argnums
-
-    def __call__(self, *args):
-        if not self.jit:
-            return self.fn(*args)
-        args = [tf.convert_to_tensor(a) for a in args]
-        wrt = tuple(self._wrt(len(args)))
-
-        @tf.custom_gradient
-        def call(*inputs):
-            value, grads = self._value_and_grads(*inputs)
-
-            def grad_fn(upstream, variables=None):
-                input_grads = [None] * len(inputs)
-                for i, g in zip(wrt, grads):
-                    input_grads[i] = upstream * g
-                if variables is None:
-                    return input_grads
-                return input_grads, [tf.zeros_like(v) for v in variables]
-
-            return value, grad_fn
-
-        return call(*args)
 
 
 def _static_last_dim(shape):

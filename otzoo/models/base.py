@@ -108,7 +108,8 @@ class Jitted:
     For loss / penalty functions (`jit_penalties`): compiling the whole train step
     (`compile(jit_compile=True)`) fails across devices under MirroredStrategy. The holder
     keeps the traced function out of Keras' attribute tracking and out of the SavedModel
-    traversal. (`otzoo.models.autoencoder.Compiled` also compiles the gradient.)
+    traversal. The gradient of a function compiled this way runs outside that program:
+    `Compiled` below compiles value and gradient together.
     """
 
     def __init__(self, fn, jit):
@@ -124,6 +125,72 @@ class _Averages:
 
     def __init__(self, variables):
         self.variables = list(variables)
+
+
+class Compiled:
+    """A penalty fn(*tensors) -> scalar, optionally XLA-compiled with its gradient.
+
+    With `jit=True` the value and its gradient with respect to the tensor arguments are
+    computed in ONE `tf.function(jit_compile=True)` call and joined by
+    `tf.custom_gradient`. Compiling only the forward function is not enough: Keras
+    feeds batches of unknown size, and the separately compiled backward function would
+    then receive shapes as runtime tensors, which XLA rejects ("Reading input as
+    constant from a dynamic tensor"). Variables read inside `fn` (e.g. a discriminator's)
+    are treated as constants: their gradient through this call is zero, so compile
+    only terms whose variables are updated elsewhere.
+
+    The holder also keeps the compiled function out of Keras' attribute tracking and the
+    SavedModel traversal.
+
+    Args:
+      fn: the penalty.
+      jit: compile (True) or call `fn` as is (False).
+      argnums: indices of the arguments to differentiate (default: all); the others
+        get no gradient.
+    """
+
+    def __init__(self, fn, jit, argnums=None):
+        self.fn = fn
+        self.jit = bool(jit)
+        self.argnums = None if argnums is None else tuple(argnums)
+        if self.jit:
+            self._value_and_grads = tf.function(self._value_and_grads_impl,
+                                                jit_compile=True)
+
+    def _value_and_grads_impl(self, *args):
+        wrt = [args[i] for i in self._wrt(len(args))]
+        with tf.GradientTape() as tape:
+            for a in wrt:
+                tape.watch(a)
+            value = self.fn(*args)
+        grads = tape.gradient(value, wrt,
+                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return value, grads
+
+    def _wrt(self, n):
+        return range(n) if self.argnums is None else self.argnums
+
+    def __call__(self, *args):
+        if not self.jit:
+            return self.fn(*args)
+        args = [tf.convert_to_tensor(a) for a in args]
+        wrt = tuple(self._wrt(len(args)))
+
+        @tf.custom_gradient
+        def call(*inputs):
+            value, grads = self._value_and_grads(*inputs)
+
+            def grad_fn(upstream, variables=None):
+                input_grads = [None] * len(inputs)
+                for i, g in zip(wrt, grads):
+                    input_grads[i] = upstream * g
+                if variables is None:
+                    return input_grads
+                return input_grads, [tf.zeros_like(v) for v in variables]
+
+            return value, grad_fn
+
+        return call(*args)
 
 
 def _plain(value):

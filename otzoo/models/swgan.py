@@ -37,7 +37,7 @@ import tensorflow as tf
 from otzoo import checks
 from otzoo.losses.adversarial import sliced_w2_squared
 from otzoo.models.adversarial import AdversarialModel, flatten
-from otzoo.models.base import Jitted
+from otzoo.models.base import Compiled
 from otzoo.models.base import MODELS, gather_global
 
 
@@ -63,7 +63,10 @@ class SWGAN(AdversarialModel):
     def __init__(self, generator, num_projections=10_000, prior="uniform", **kwargs):
         super().__init__(generator, {}, prior=prior, **kwargs)
         self.num_projections = check_num_projections(num_projections)
-        self._sw = Jitted(sliced_w2_squared, self.jit_penalties)
+        # Value and gradient in one XLA program: differentiating a forward-only compiled
+        # SW from the (uncompiled) train step took 39.6 ms against 12.8 ms uncompiled
+        # (batch 256, d = 784, L = 1000; the backward pass runs outside the program).
+        self._sw = Compiled(sliced_w2_squared, self.jit_penalties, argnums=(1,))
 
     def default_optimizers(self):
         return {"generator": keras.optimizers.Adam(1e-4, beta_1=0.5)}
