@@ -201,3 +201,28 @@ def assert_replicas_agree(make_model, batches, num_replicas=2, rtol=1e-5, atol=1
         np.testing.assert_allclose(b, a, rtol=rtol, atol=atol,
                                    err_msg=f"{ka} (N replicas: {kb})")
     return {"single": (metrics_single, state_single), "multi": (metrics_multi, state_multi)}
+
+
+MODES = ("eager", "graph", "xla")
+
+
+def run_in_mode(fn, mode, *args):
+    """`fn(*args)` eagerly, in a `tf.function` ("graph"), or compiled by XLA ("xla")."""
+    if mode == "eager":
+        return fn(*args)
+    return tf.function(fn, jit_compile=(mode == "xla"))(*args)
+
+
+def assert_modes_agree(fn, args, rtol, dtype=None):
+    """`fn(*args)` (a tuple of tensors) gives the same values in every mode of `MODES`.
+
+    With `dtype`, every output must also have that dtype. Returns the eager outputs.
+    """
+    results = [run_in_mode(fn, mode, *args) for mode in MODES]
+    for mode, result in zip(MODES[1:], results[1:]):
+        for got, expected in zip(result, results[0]):
+            if dtype is not None:
+                assert got.dtype == tf.as_dtype(dtype), (mode, got.dtype)
+            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol,
+                                       err_msg=mode)
+    return results[0]

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.ot import (control_variate_sliced_wasserstein, random_directions,
                       sliced_wasserstein)
 
@@ -17,12 +18,6 @@ def clouds(n=20, m=20, d=5, seed=0, dtype=np.float64):
 
 def unit_columns(d, count, seed=1):
     return random_directions(d, count, seed=seed, dtype="float64").numpy()
-
-
-def run(fn, mode, *args):
-    if mode == "eager":
-        return fn(*args)
-    return tf.function(fn, jit_compile=(mode == "xla"))(*args)
 
 
 def numpy_cv_sw(x, y, thetas, control_variate, p=2):
@@ -164,12 +159,7 @@ def test_eager_graph_xla_agree(dtype, rtol):
                                                    control_variate="lower", a=weights,
                                                    p=1.5))
 
-    results = [run(fn, mode, tf.constant(x), tf.constant(y))
-               for mode in ("eager", "graph", "xla")]
-    for result in results[1:]:
-        for got, expected in zip(result, results[0]):
-            assert got.dtype == tf.as_dtype(dtype)
-            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol)
+    testing.assert_modes_agree(fn, (tf.constant(x), tf.constant(y)), rtol=rtol, dtype=dtype)
 
 
 def test_invalid_arguments():

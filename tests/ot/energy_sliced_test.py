@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.ot import (energy_based_sliced_wasserstein, random_directions,
                       sliced_wasserstein)
 
@@ -17,12 +18,6 @@ def clouds(n=12, m=12, d=3, seed=0, dtype=np.float64):
 
 def unit_columns(d, count, seed=1):
     return random_directions(d, count, seed=seed, dtype="float64").numpy()
-
-
-def run(fn, mode, *args):
-    if mode == "eager":
-        return fn(*args)
-    return tf.function(fn, jit_compile=(mode == "xla"))(*args)
 
 
 def numpy_ebsw(x, y, thetas, p, energy):
@@ -132,12 +127,7 @@ def test_eager_graph_xla_agree(dtype, rtol):
                 energy_based_sliced_wasserstein(a, b, seed=3, num_projections=20,
                                                 method="qmc", return_power=True))
 
-    results = [run(fn, mode, tf.constant(x), tf.constant(y))
-               for mode in ("eager", "graph", "xla")]
-    for result in results[1:]:
-        for got, expected in zip(result, results[0]):
-            assert got.dtype == tf.as_dtype(dtype)
-            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol)
+    testing.assert_modes_agree(fn, (tf.constant(x), tf.constant(y)), rtol=rtol, dtype=dtype)
 
 
 def test_invalid_arguments():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.ot import (gaussian_approximation_sliced_wasserstein, random_directions,
                       sliced_wasserstein)
 
@@ -13,12 +14,6 @@ def clouds(n=12, m=9, d=4, seed=0, dtype=np.float64):
     x = rng.normal(size=(n, d))
     y = 2.0 * rng.exponential(size=(m, d)) + 0.5
     return x.astype(dtype), y.astype(dtype)
-
-
-def run(fn, mode, *args):
-    if mode == "eager":
-        return fn(*args)
-    return tf.function(fn, jit_compile=(mode == "xla"))(*args)
 
 
 def numpy_approximation(x, y, a=None, b=None):
@@ -126,12 +121,7 @@ def test_eager_graph_xla_agree(dtype, rtol):
                 gaussian_approximation_sliced_wasserstein(a, b, a=weights,
                                                           return_power=True))
 
-    results = [run(fn, mode, tf.constant(x), tf.constant(y))
-               for mode in ("eager", "graph", "xla")]
-    for result in results[1:]:
-        for got, expected in zip(result, results[0]):
-            assert got.dtype == tf.as_dtype(dtype)
-            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol)
+    testing.assert_modes_agree(fn, (tf.constant(x), tf.constant(y)), rtol=rtol, dtype=dtype)
 
 
 def test_invalid_arguments():

@@ -7,6 +7,7 @@ import ot
 import pytest
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.ot import (generalized_sliced_wasserstein, max_generalized_sliced_wasserstein,
                       max_sliced_wasserstein, random_directions, sliced_wasserstein)
 from otzoo.ot.generalized_sliced import num_poly_features
@@ -28,12 +29,6 @@ def numpy_gsw(x, y, slices, p):
     """Mean over slices of W_p^p via POT's 1-D solver, then the root."""
     powers = ot.wasserstein_1d(slices(x), slices(y), p=p)
     return np.mean(powers) ** (1.0 / p)
-
-
-def run(fn, mode, *args):
-    if mode == "eager":
-        return fn(*args)
-    return tf.function(fn, jit_compile=(mode == "xla"))(*args)
 
 
 def test_linear_is_sliced_wasserstein():
@@ -153,7 +148,7 @@ def test_eager_graph_xla_agree(dtype, rtol):
                 max_generalized_sliced_wasserstein(a, b, "circular", seed=1,
                                                    num_steps=10)[0])
 
-    results = [run(fn, mode, x, y) for mode in ("eager", "graph", "xla")]
+    results = [testing.run_in_mode(fn, mode, x, y) for mode in ("eager", "graph", "xla")]
     for result in results[1:]:
         for got, expected in zip(result, results[0]):
             assert got.dtype == tf.as_dtype(dtype)

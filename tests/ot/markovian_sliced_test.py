@@ -6,6 +6,7 @@ import pytest
 import scipy.special
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.ot import (markovian_directions, markovian_sliced_wasserstein,
                       random_directions)
 
@@ -17,12 +18,6 @@ def clouds(n=10, m=10, d=3, seed=0, dtype=np.float64):
     x = rng.normal(size=(n, d))
     y = 0.5 * rng.normal(size=(m, d)) + np.linspace(1.0, 2.0, d)
     return x.astype(dtype), y.astype(dtype)
-
-
-def run(fn, mode, *args):
-    if mode == "eager":
-        return fn(*args)
-    return tf.function(fn, jit_compile=(mode == "xla"))(*args)
 
 
 def numpy_w_pp(x, y, theta, p=2):
@@ -191,12 +186,7 @@ def test_eager_graph_xla_agree(dtype, rtol, runtime_seed, transitions):
                      for t in transitions)
 
     seed = tf.constant([3, 0], tf.int64)
-    results = [run(fn, mode, tf.constant(x), tf.constant(y), seed)
-               for mode in ("eager", "graph", "xla")]
-    for result in results[1:]:
-        for got, expected in zip(result, results[0]):
-            assert got.dtype == tf.as_dtype(dtype)
-            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol)
+    testing.assert_modes_agree(fn, (tf.constant(x), tf.constant(y), seed), rtol=rtol, dtype=dtype)
 
 
 def test_seeds():
