@@ -20,14 +20,20 @@ Schema (every field can be overridden with `--config.<key>=<value>`):
                    decoder's weights that sampling and the export then use (every model;
                    unset/None = off, the default everywhere; ProGAN used 0.999:
                    `--config.model_kwargs.ema_decay=0.999`; otzoo.models.averaging)
-  compile          optimizer overrides, e.g. generator_optimizer={...} (paper defaults)
+  compile          optimizer overrides, e.g. generator_optimizer={...} (unset: the
+                   model's own default optimizers)
   export           max_samples: cap of the `sample_n` signature
+
+Variants (`get_config(arg)`, `--variant=`): "default" (sized for a 2-core CPU, every
+difference from the paper named in the config's docstring), "smoke" (seconds, for tests)
+and "paper" (the published recipe, as far as the zoo's builders express it; every value
+cites its source). Each config passes its `paper` function to `select`.
 """
 
 import ml_collections
 
 IMAGE_SHAPE = (28, 28, 1)
-VARIANTS = ("default", "smoke")
+VARIANTS = ("default", "smoke", "paper")
 
 
 def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
@@ -48,6 +54,9 @@ def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
     # A typed placeholder (None = off) so that `--config.model_kwargs.ema_decay=` exists.
     config.model_kwargs = ml_collections.ConfigDict(
         {"ema_decay": ml_collections.config_dict.placeholder(float)})
+    # The design card: penalties and OT losses are XLA-compiled tf.functions, in every
+    # config and variant (`--config.model_kwargs.jit_penalties=False` to debug).
+    config.model_kwargs.jit_penalties = True
     config.compile = ml_collections.ConfigDict()
     config.export = ml_collections.ConfigDict({"max_samples": 4096})
     config.deterministic_ops = False
@@ -99,9 +108,46 @@ def smoke(config, base_filters=4):
     return config
 
 
-def select(config, arg):
-    """Applies the variant named by the `get_config` argument (None or "smoke")."""
-    variants = {None: lambda c: c, "": lambda c: c, "default": lambda c: c, "smoke": smoke}
+def optimizer(class_name, **kwargs):
+    """A Keras optimizer config, as `config.compile.<player>_optimizer` takes it."""
+    return {"class_name": class_name, "config": kwargs}
+
+
+def wae_mnist_networks(config, latent_dim):
+    """Tolstikhin et al. 2018's MNIST encoder and decoder (App. C.1), as far as the conv
+    builders make them: encoder Conv128-Conv256-Conv512-Conv1024 (4x4, stride 2, batch
+    norm) -> FC d_z; decoder FC 7x7x1024 -> FSConv512 -> ... -> FSConv1. Not expressed:
+    ReLU (the builders use LeakyReLU(0.2) in the encoder), batch norm on the encoder's
+    first convolution, and the decoder's FSConv256 (the builder has one transposed
+    convolution per upsampling: 7 -> 14 -> 28)."""
+    encoder = conv_encoder(config, output_dim=latent_dim, base_filters=128)
+    encoder.kwargs.num_blocks = 4
+    encoder.kwargs.normalization = "batch"
+    decoder = conv_decoder(config, latent_dim, output_activation="sigmoid", base_filters=512)
+    return encoder, decoder
+
+
+def piecewise_constant(boundaries, values):
+    """A Keras PiecewiseConstantDecay learning rate, as an optimizer config takes it."""
+    return {"module": "keras.optimizers.schedules", "class_name": "PiecewiseConstantDecay",
+            "config": {"boundaries": list(boundaries), "values": list(values)},
+            "registered_name": None}
+
+
+def select(config, arg, paper):
+    """Applies the variant named by the `get_config` argument.
+
+    Args:
+      config: the default config.
+      arg: None, "" or "default" (the config as is), "smoke" or "paper".
+      paper: the entry's function config -> config giving the published recipe;
+        required, so that no entry lacks a paper variant.
+    """
+    if not callable(paper):
+        raise TypeError(f"select() needs the entry's paper function config -> config, "
+                        f"got {paper!r}")
+    variants = {None: lambda c: c, "": lambda c: c, "default": lambda c: c,
+                "smoke": smoke, "paper": paper}
     if arg not in variants:
         raise ValueError(f"unknown config variant {arg!r}; known: {', '.join(VARIANTS)}")
     return variants[arg](config)

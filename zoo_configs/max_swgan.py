@@ -1,15 +1,50 @@
 r"""Max-sliced Wasserstein GAN (Deshpande et al. 2019).
 
 The discriminator's last linear layer gives the slicing direction; the generator
-minimises W_2^2 of the features projected on it. DCGAN-style networks sized for a 2-core
-CPU; Adam(1e-4, 0.5).
+minimises W_2^2 of the features projected on it. Default (CPU): DCGAN-style networks
+with 32 base filters and no batch norm in the discriminator, Adam(1e-4, 0.5) for both
+players, batch 64, 3000 steps, d_z = 32 from U[-1, 1]^d (the model's defaults).
+
+`--variant=paper`: the settings of the authors' sliced-Wasserstein generator code, from
+which the model takes its optimizer and prior (`paper` below says where each value
+comes from; the max-sliced paper's own image settings could not be checked here).
 
     bazel run //otzoo:train -- --model=max_swgan
+    bazel run //otzoo:train -- --model=max_swgan --variant=paper
 """
 
 from zoo_configs import _common
 
 LATENT_DIM = 32
+
+
+def paper(config):
+    """The recipe as far as it could be sourced. Deshpande et al., CVPR 2019,
+    arXiv:1904.05877, Alg. 1: the direction is the discriminator's last linear layer,
+    one projection per step. Its experiment section was not available to check: the
+    other values are from the same first author's SWG code, github.com/ishansd/swg
+    (swg.py, utils/flags_wrapper.py, generator_models/dcgan.py,
+    discriminator_models/d_dcgan.py), and none is labelled as the paper's."""
+    latent_dim = 100  # flags_wrapper.py latent_dim = 100
+    config.batch_size = 64  # swg.py --batch_size 64
+    config.steps = 10_000  # swg.py --max_iters 10000
+    config.steps_per_epoch = 500
+    # generator_models/dcgan.py: batch norm, last hidden layer 128 channels.
+    config.networks.generator = _common.conv_decoder(
+        config, latent_dim, output_activation="tanh", base_filters=128)
+    # d_dcgan.py: 4x4 stride-2 convolutions of 64, 128, ... channels with batch norm.
+    config.networks.discriminator = _common.conv_encoder(
+        config, output_dim=1, base_filters=64)
+    config.networks.discriminator.kwargs.normalization = "batch"
+    config.model_kwargs.latent_dim = latent_dim
+    config.model_kwargs.direction = "discriminator"  # Alg. 1
+    config.model_kwargs.prior = "uniform"  # swg.py: np.random.uniform(-1, 1)
+    # swg.py: tf.train.AdamOptimizer(1e-4, beta1=0.5) for both players; beta_2 and
+    # epsilon are TF1's defaults (0.999, 1e-8).
+    for player in ("generator", "discriminator"):
+        config.compile[f"{player}_optimizer"] = _common.optimizer(
+            "Adam", learning_rate=1e-4, beta_1=0.5, beta_2=0.999, epsilon=1e-8)
+    return config
 
 
 def get_config(arg=None):
@@ -18,5 +53,4 @@ def get_config(arg=None):
     config.networks.discriminator = _common.conv_encoder(config, output_dim=1)
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.direction = "discriminator"
-    config.model_kwargs.jit_penalties = True
-    return _common.select(config, arg)
+    return _common.select(config, arg, paper)

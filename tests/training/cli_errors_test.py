@@ -48,7 +48,7 @@ def test_unknown_model_lists_the_valid_ones():
 
 def test_unknown_variant_lists_the_valid_ones(run):
     line = one_line_error(run("--variant=huge"))
-    assert line == "otzoo: error: unknown variant 'huge'; valid variants: default, smoke"
+    assert line == "otzoo: error: unknown variant 'huge'; valid variants: default, smoke, paper"
 
 
 def test_unknown_config_key_lists_the_keys_of_its_group(run):
