@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/ot_bench.py --quick    # tiny shapes, seconds
     .venv/bin/python benchmarks/ot_bench.py            # n {256,1024} x d {64,784} x L {50,1000}
     .venv/bin/python benchmarks/ot_bench.py --sorts=int_keys,float  # also tf.sort on floats
+    .venv/bin/python benchmarks/ot_bench.py --sorts=int_keys,int_keys_topk  # before/after
     bazel run //benchmarks:ot_bench -- --quick
 
 For every (n, d, L), on identical float32 inputs (x, y of n points in d dims, one fixed
@@ -18,6 +19,12 @@ For every (n, d, L), on identical float32 inputs (x, y of n points in d dims, on
   projections=P)` inside `tf.function(jit_compile=True)` ("xla") and plain
   `tf.function` ("graph"); value+grad is the value and its gradient w.r.t. x (what a
   generator step needs) from one GradientTape inside the compiled function.
+  `--sorts` sets `otzoo/ot/_sorting.py` implementations side by side: `int_keys_topk`
+  is the sort as it was before XLA chunks were used outside XLA (TopKV2 there).
+* `torch value+grad`: SW as the PyTorch peers compute it on the CPU (projection
+  matmul, `torch.sort` along the samples, mean of squared differences, root, autograd
+  for the gradient w.r.t. x), with PyTorch's default threads; skipped with one line
+  when `torch` does not import (a benchmark-only dependency, not in requirements.lock).
 
 Timings are wall-clock medians (or minima, `--stat=min`) over `--repeats` calls after
 `--warmup` calls (so XLA compilation and tracing are excluded). Methods are interleaved
@@ -42,6 +49,11 @@ import tensorflow as tf  # noqa: E402
 from otzoo.ot import random_directions, sliced_wasserstein  # noqa: E402
 from otzoo.ot import _sorting  # noqa: E402
 
+try:
+    import torch  # noqa: E402  (optional: only for the PyTorch column)
+except ImportError:
+    torch = None
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -55,7 +67,8 @@ def parse_args(argv):
     parser.add_argument("--modes", default="xla,graph",
                         help="otzoo compilation modes: xla (jit_compile=True), graph")
     parser.add_argument("--sorts", default="int_keys",
-                        help="otzoo sort implementations: int_keys, float")
+                        help="otzoo sort implementations (comma list): "
+                        + ", ".join(_sorting.IMPLEMENTATIONS))
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the parts (projection matmuls; + sorts)")
     parser.add_argument("--stat", default="median", choices=["median", "min"],
@@ -76,6 +89,16 @@ def numpy_floor(x, y, projections):
     xs = np.sort(projections.T @ x.T, axis=1)
     ys = np.sort(projections.T @ y.T, axis=1)
     return np.sqrt(np.mean(np.square(xs - ys)))
+
+
+def torch_value_and_grad(x, y, projections):
+    """SW_2 and its gradient w.r.t. x as PyTorch code computes it (sort-based)."""
+    x = x.detach().requires_grad_(True)
+    x_sorted = torch.sort(x @ projections, dim=0).values  # [n, L], samples sorted
+    y_sorted = torch.sort(y @ projections, dim=0).values
+    value = torch.sqrt(torch.mean(torch.square(x_sorted - y_sorted)))
+    value.backward()
+    return value.detach().numpy(), x.grad.numpy()
 
 
 def otzoo_functions(projections, modes, sorts, x, y, breakdown=False):
@@ -113,7 +136,7 @@ def otzoo_functions(projections, modes, sorts, x, y, breakdown=False):
                 # Trace now: the sort implementation is read at trace time.
                 value_fn(x, y)
                 grad_fn(x, y)
-                suffix = f"{mode}" + ("" if sort == "int_keys" else f",{sort}")
+                suffix = suffix_of(mode, sort)
                 if breakdown:
                     functions[f"matmuls[{suffix}]"] = project_fn
                     functions[f"matmuls+sorts[{suffix}]"] = sort_fn
@@ -146,6 +169,8 @@ def as_numpy(result):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if torch is None:
+        print("torch does not import: the PyTorch column is skipped.")
     modes = [m for m in args.modes.split(",") if m]
     sorts = [s for s in args.sorts.split(",") if s]
     rng = np.random.default_rng(args.seed)
@@ -166,6 +191,10 @@ def main(argv=None):
                         x, y, projections=projections),
                     "floor": lambda: numpy_floor(x, y, projections),
                 }
+                if torch is not None:
+                    px, py, pp = (torch.from_numpy(t) for t in (x, y, projections))
+                    callables["torch value+grad"] = (
+                        lambda px=px, py=py, pp=pp: torch_value_and_grad(px, py, pp)[0])
                 for name, fn in functions.items():
                     callables[name] = (lambda fn=fn: as_numpy(fn(tx, ty)))
                 values = {name: float(fn()) for name, fn in callables.items()
@@ -181,6 +210,10 @@ def main(argv=None):
     print_table(rows, modes, sorts)
 
 
+def suffix_of(mode, sort):
+    return f"{mode}" + ("" if sort == "int_keys" else f",{sort}")
+
+
 def print_table(rows, modes, sorts):
     otzoo_names = []
     kinds = ("value", "value+grad")
@@ -189,25 +222,37 @@ def print_table(rows, modes, sorts):
     for sort in sorts:
         for kind in kinds:
             for mode in modes:
-                suffix = f"{mode}" + ("" if sort == "int_keys" else f",{sort}")
-                otzoo_names.append(f"{kind}[{suffix}]")
+                otzoo_names.append(f"{kind}[{suffix_of(mode, sort)}]")
+    has_torch = "torch value+grad" in rows[0][3]
+    # One set of ratios per sort implementation (best over the modes), so that a
+    # before/after run (--sorts=int_keys,int_keys_topk) reads directly.
+    ratio_names = ["POT / best value+grad", "best value+grad / floor"]
+    if has_torch:
+        ratio_names.append("torch / best value+grad")
+    tags = [""] if len(sorts) == 1 else [f" [{sort}]" for sort in sorts]
     header = (["n", "d", "L", "POT numpy", "NumPy floor"]
+              + (["torch value+grad"] if has_torch else [])
               + [f"otzoo {name}" for name in otzoo_names]
-              + ["POT / best value+grad", "best value+grad / floor", "max rel. diff"])
+              + [name + tag for tag in tags for name in ratio_names] + ["max rel. diff"])
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for n, d, num_projections, timings, values in rows:
-        best_grad = min(timings[name] for name in otzoo_names
-                        if name.startswith("value+grad"))
         reference = values["pot"]
         max_diff = max(abs(v - reference) / abs(reference) for v in values.values())
         cells = [str(n), str(d), str(num_projections),
                  f"{timings['pot'] * 1e3:.1f} ms", f"{timings['floor'] * 1e3:.1f} ms"]
+        if has_torch:
+            cells.append(f"{timings['torch value+grad'] * 1e3:.1f} ms")
         cells += [f"{timings[name] * 1e3:.1f} ms" for name in otzoo_names]
-        cells += [f"{timings['pot'] / best_grad:.1f}x",
-                  f"{best_grad / timings['floor']:.2f}x", f"{max_diff:.1e}"]
+        for sort in sorts:
+            best_grad = min(timings[f"value+grad[{suffix_of(mode, sort)}]"]
+                            for mode in modes)
+            cells += [f"{timings['pot'] / best_grad:.1f}x",
+                      f"{best_grad / timings['floor']:.2f}x"]
+            if has_torch:
+                cells.append(f"{timings['torch value+grad'] / best_grad:.1f}x")
+        cells.append(f"{max_diff:.1e}")
         print("| " + " | ".join(cells) + " |")
-
 
 if __name__ == "__main__":
     main()

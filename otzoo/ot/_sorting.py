@@ -15,9 +15,17 @@ is not (see /work/shared/notes/perf-findings.md). Two facts shape this module:
   into one int64 (key << 32 | index): sorting the packed keys orders by key, then by
   index (a stable sort), and both halves are unpacked afterwards.
 
-Outside XLA (eager and plain `tf.function`), TensorFlow's CPU sort is `TopKV2`, which
-returns values and indices together; it is applied to the same integer keys (bitwise
-NOT turns its descending order into ascending without integer overflow).
+Outside XLA (eager and plain `tf.function`), TensorFlow's own CPU sort is `TopKV2` (an
+indirect sort of indices: 15-25% more CPU time than XLA's sort of the same integer keys,
+which is `std::sort` with `std::less`, at L = 1000, n = 1024). Large sorts of statically
+known shape are therefore compiled with XLA there too, as one small XLA computation per
+chunk of rows: XLA runs one computation on one thread (two sorts inside one XLA program
+did not overlap), but separate computations are separate TensorFlow ops, which the
+executor runs concurrently on its inter-op threads. Small or dynamically shaped sorts
+keep `TopKV2` on the same integer keys (bitwise NOT turns its descending order into
+ascending without integer overflow): each XLA launch has a fixed cost and each new shape
+a compilation. The old TopKV2-only path stays selectable as "int_keys_topk". Every path
+returns the same bits (integer order is total and packed keys are unique).
 
 When a gradient tape watches the values at trace time (a tape inside the compiled
 function, as in a Keras `train_step`, or eager execution), the forward pass keeps the
@@ -37,6 +45,7 @@ slower) instead of breaking every sliced distance.
 """
 
 import contextlib
+import os
 
 import tensorflow as tf
 from tensorflow.python.framework import ops
@@ -49,9 +58,17 @@ try:
 except ImportError:  # pragma: no cover - only on an unexpected TensorFlow layout
     _INTERNALS = False
 
-# "int_keys" (default) or "float": the latter uses tf.sort / tf.argsort on the floats
-# directly; kept for benchmarks and for tests that the two give identical values.
+# "int_keys" (default), "int_keys_topk" (int_keys without the XLA chunks outside XLA)
+# or "float" (tf.sort / tf.argsort on the floats directly); the last two are kept for
+# benchmarks and for tests that all give identical values.
+IMPLEMENTATIONS = ("int_keys", "int_keys_topk", "float")
 _IMPLEMENTATION = ["int_keys" if _INTERNALS else "float"]
+
+# Outside XLA, sorts of at least this many elements go through XLA chunks (below it
+# the launch overhead, ~0.1 ms, exceeds the saving).
+_XLA_CHUNKS_MIN_ELEMENTS = 1 << 15
+# One chunk per core, but no chunk smaller than this many elements.
+_XLA_CHUNK_MIN_ELEMENTS = 1 << 14
 
 
 @contextlib.contextmanager
@@ -60,10 +77,10 @@ def implementation(name):
 
     The choice is read at trace time: re-trace (a new `tf.function`) after switching.
     """
-    if name not in ("int_keys", "float"):
-        raise ValueError(f"unknown sort implementation {name!r}; expected 'int_keys' "
-                         "or 'float'")
-    if name == "int_keys" and not _INTERNALS:
+    if name not in IMPLEMENTATIONS:
+        raise ValueError(f"unknown sort implementation {name!r}; expected one of "
+                         f"{', '.join(IMPLEMENTATIONS)}")
+    if name.startswith("int_keys") and not _INTERNALS:
         raise ValueError("the 'int_keys' sort needs TensorFlow internals that this "
                          "TensorFlow version does not provide")
     previous = _IMPLEMENTATION[0]
@@ -102,10 +119,68 @@ def _from_keys(keys):
     return tf.bitcast(_flip(keys, 63, 0x7FFFFFFFFFFFFFFF), tf.float64)
 
 
+def _xla_argsort_int32(keys):
+    """XLA: (sorted keys, permutation) of int32 keys from one int64 sort."""
+    index = tf.range(tf.shape(keys)[-1], dtype=tf.int64)
+    packed = tf.bitwise.bitwise_or(tf.bitwise.left_shift(tf.cast(keys, tf.int64), 32),
+                                   index)
+    packed = xla.sort(packed)
+    sorted_keys = tf.cast(tf.bitwise.right_shift(packed, 32), tf.int32)
+    permutation = tf.cast(tf.bitwise.bitwise_and(packed, 0xFFFFFFFF), tf.int32)
+    return sorted_keys, permutation
+
+
+if _INTERNALS:
+    # Traced once per chunk shape and dtype; compiled on first use.
+    _xla_sort_fn = tf.function(xla.sort, jit_compile=True, autograph=False)
+    _xla_argsort_fn = tf.function(_xla_argsort_int32, jit_compile=True,
+                                  autograph=False)
+
+
+def _xla_chunks(keys):
+    """Row chunks of a statically shaped [..., n] sort worth compiling, else None."""
+    if _IMPLEMENTATION[0] != "int_keys" or not keys.shape.is_fully_defined():
+        return None
+    size = keys.shape.num_elements()
+    if size < _XLA_CHUNKS_MIN_ELEMENTS or keys.shape.rank == 0:
+        return None
+    rows = size // max(keys.shape[-1], 1)
+    count = max(1, min(os.cpu_count() or 1, rows, size // _XLA_CHUNK_MIN_ELEMENTS))
+    # Equal chunks where possible (one compiled shape), the remainder in the first.
+    sizes = [rows // count] * count
+    sizes[0] += rows - sum(sizes)
+    return sizes
+
+
+def _in_chunks(fn, keys, sizes):
+    """fn applied to row chunks of keys [..., n], results concatenated back."""
+    if tf.executing_eagerly():
+        # Eager calls would run the chunks one after the other; one graph runs them
+        # concurrently.
+        return _in_chunks_graph(fn, keys, tuple(sizes))
+    return _in_chunks_body(fn, keys, sizes)
+
+
+def _in_chunks_body(fn, keys, sizes):
+    flat = tf.reshape(keys, [-1, keys.shape[-1]])
+    parts = [fn(chunk) for chunk in tf.split(flat, sizes)] if len(sizes) > 1 \
+        else [fn(flat)]
+    if isinstance(parts[0], tf.Tensor):
+        return tf.reshape(tf.concat(parts, 0), keys.shape)
+    return tuple(tf.reshape(tf.concat(list(column), 0), keys.shape)
+                 for column in zip(*parts))
+
+
+_in_chunks_graph = tf.function(_in_chunks_body, autograph=False)
+
+
 def _sort_int_keys(keys):
     """Ascending sort of integer keys along the last axis (no permutation)."""
     if in_xla_context():
         return xla.sort(keys)
+    sizes = _xla_chunks(keys)
+    if sizes is not None:
+        return _in_chunks(_xla_sort_fn, keys, sizes)
     # TopKV2 sorts in descending order; bitwise NOT reverses the integer order.
     size = tf.shape(keys)[-1]
     return tf.bitwise.invert(tf.math.top_k(tf.bitwise.invert(keys), k=size).values)
@@ -115,16 +190,13 @@ def _argsort_int_keys(keys):
     """(sorted keys, permutation) of integer keys along the last axis."""
     size = tf.shape(keys)[-1]
     if not in_xla_context():
+        sizes = _xla_chunks(keys) if keys.dtype == tf.int32 else None
+        if sizes is not None:
+            return _in_chunks(_xla_argsort_fn, keys, sizes)
         top = tf.math.top_k(tf.bitwise.invert(keys), k=size)
         return tf.bitwise.invert(top.values), top.indices
     if keys.dtype == tf.int32:
-        index = tf.range(size, dtype=tf.int64)
-        packed = tf.bitwise.bitwise_or(
-            tf.bitwise.left_shift(tf.cast(keys, tf.int64), 32), index)
-        packed = xla.sort(packed)
-        sorted_keys = tf.cast(tf.bitwise.right_shift(packed, 32), tf.int32)
-        permutation = tf.cast(tf.bitwise.bitwise_and(packed, 0xFFFFFFFF), tf.int32)
-        return sorted_keys, permutation
+        return _xla_argsort_int32(keys)
     permutation = tf.argsort(keys, axis=-1, stable=True)
     return tf.gather(keys, permutation, batch_dims=keys.shape.rank - 1), permutation
 
