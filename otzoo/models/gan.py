@@ -36,7 +36,7 @@ from otzoo import checks
 from otzoo.losses.adversarial import (bce_discriminator_loss, minimax_generator_loss,
                                       non_saturating_generator_loss)
 from otzoo.models.adversarial import AdversarialModel
-from otzoo.models.base import Jitted
+from otzoo.models.base import Compiled
 from otzoo.models.base import MODELS
 
 GENERATOR_LOSSES = {"non_saturating": non_saturating_generator_loss,
@@ -76,8 +76,10 @@ class GAN(AdversarialModel):
         self.generator_loss_kind = generator_loss
         self.discriminator_steps = int(discriminator_steps)
         self.real_batches_per_step = self.discriminator_steps
-        self._discriminator_loss = Jitted(bce_discriminator_loss, self.jit_penalties)
-        self._generator_loss = Jitted(GENERATOR_LOSSES[generator_loss],
+        # Value and gradient with respect to the logits in one XLA program (see
+        # `otzoo.models.wgan` for why a forward-only compiled loss is avoided).
+        self._discriminator_loss = Compiled(bce_discriminator_loss, self.jit_penalties)
+        self._generator_loss = Compiled(GENERATOR_LOSSES[generator_loss],
                                         self.jit_penalties)
 
     def default_optimizers(self):

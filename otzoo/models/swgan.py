@@ -9,8 +9,8 @@ with L directions theta_l drawn uniformly on the unit sphere of the pixel space 
 step, and x, G(z) the real and generated *global* batches flattened to vectors: the
 sorted 1-D matching along each direction is the exact 1-D optimal transport.
 
-Recipe (paper / reference code defaults): L = 10,000 directions (the paper's image
-experiments go up to 10^4 in pixel space), Adam(1e-4, beta_1=0.5), latent prior
+Recipe (the authors' code, github.com/ishansd/swg swg.py; the paper's Sec. 5 was not
+available to check): L = 10,000 directions, Adam(1e-4, beta_1=0.5), latent prior
 z ~ U[-1, 1]^d, batch 64.
 
 Distribution: the real and generated batches of all replicas are all-gathered

@@ -38,8 +38,14 @@ Metrics: `critic_loss` (E[f(G(z))] - E[f(x)]), `wasserstein_estimate` (its negat
 averaged over a step's critic updates; `generator_loss`, averaged over the generator
 updates that took effect; `generator_updated` (1 if the step updated the generator).
 
-Deviation from the paper, named: RMSProp's decay and epsilon are those of the PyTorch
-reference code (rho = 0.99, epsilon = 1e-8); the paper gives only the learning rate.
+Deviations from the paper, named: RMSProp's decay and epsilon take the values of the
+PyTorch reference code (rho = 0.99, epsilon = 1e-8); the paper gives only the learning
+rate. The update is not PyTorch's: Keras 3's RMSprop divides by sqrt(v + epsilon),
+PyTorch's by sqrt(v) + epsilon (v the running mean of g²). The steps agree to a
+relative epsilon / 2v (< 0.5% once the RMS gradient exceeds 1e-3), but Keras'
+denominator never falls below sqrt(epsilon) = 1e-4 where PyTorch's falls to 1e-8: on
+weights whose RMS gradient is below ~1e-4 Keras steps up to lr * |g| / 1e-4, smaller
+than PyTorch's lr * |g| / sqrt(v).
 
 References:
   Arjovsky, Chintala, Bottou. Wasserstein GAN. ICML 2017. https://arxiv.org/abs/1701.07875
@@ -52,7 +58,7 @@ import tensorflow as tf
 from otzoo import checks
 from otzoo.losses.adversarial import wasserstein_critic_loss, wasserstein_generator_loss
 from otzoo.models.adversarial import AdversarialModel
-from otzoo.models.base import Jitted
+from otzoo.models.base import Compiled
 from otzoo.models.base import MODELS
 
 
@@ -136,7 +142,12 @@ class WGAN(AdversarialModel):
                              warmup_every=None if warmup_every is None else int(warmup_every))
         self.critic_steps_per_call = per_call
         self.real_batches_per_step = per_call
-        self._critic_loss = Jitted(wasserstein_critic_loss, self.jit_penalties)
+        # Value and gradient with respect to the scores in one XLA program. The
+        # forward-only compiled loss (`Jitted`), whose gradient TF ran outside XLA, gave
+        # run-to-run different weights with the conv networks of the zoo config, even on
+        # one inter-op and one intra-op thread; `Compiled` (and no compilation) are
+        # bit-exact (tests/gans/compiled_penalties_test.py).
+        self._critic_loss = Compiled(wasserstein_critic_loss, self.jit_penalties)
 
     def default_optimizers(self):
         return {"generator": keras.optimizers.RMSprop(5e-5, rho=0.99, epsilon=1e-8),

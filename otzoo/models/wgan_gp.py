@@ -9,7 +9,7 @@ Objective (critic f, no sigmoid; Algorithm 1 of the paper):
 E_x[f(x)] - E_z[f(G(z))] estimates W1(P_data, P_G) once f is (close to) 1-Lipschitz;
 it is logged as `wasserstein_estimate`.
 
-Recipe (paper defaults): lambda = 10, n_critic = 5 critic updates per generator update,
+Recipe: lambda = 10, n_critic = 5 critic updates per generator update (Algorithm 1),
 each on a fresh real batch, Adam(1e-4, beta_1=0.5, beta_2=0.9) for both players, no
 batch norm (nor dropout) in the critic: the penalty is per sample, batch statistics would
 couple the samples (`otzoo.networks.conv_encoder` has none by default; layer norm is
@@ -28,8 +28,11 @@ Metrics: `critic_loss` (the full critic objective incl. penalty), `gradient_pena
 (E[(||grad|| - 1)²], without lambda), `wasserstein_estimate`, `generator_loss`;
 critic metrics are averaged over the n_critic updates of a step.
 
-Deviation from the paper, named: epsilon = 1e-10 inside the square root (the paper's
-algorithm has none; it only guards the zero-gradient case).
+Deviations from the paper, named:
+- beta_1 = 0.5 (the authors' gan_mnist.py) instead of Algorithm 1's beta_1 = 0;
+  `--variant=paper` uses Algorithm 1's Adam(1e-4, 0, 0.9).
+- epsilon = 1e-10 inside the square root (the paper's algorithm has none; it only guards
+  the zero-gradient case).
 
 References:
   Gulrajani, Ahmed, Arjovsky, Dumoulin, Courville. Improved Training of Wasserstein GANs.
