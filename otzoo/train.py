@@ -11,7 +11,8 @@ keys are rejected). `--data=KIND[:DIR]`, `--data_dir=DIR` and `--image_shape=H,W
 the config's `data.name`, `data.path` and `data.shape` (otzoo.data.sources has the
 kinds); the networks and the exported signatures follow the shape. Re-running the same
 command resumes from the last checkpoint; when there is nothing left to train and that
-checkpoint is already exported, it exports nothing.
+checkpoint is already exported, or the export would repeat the newest version bit for bit,
+it publishes nothing.
 
 A mistake on the command line (an unknown model, variant, config key or flag, a value of
 the wrong type, a data folder that is missing, unreadable or without usable images, a
@@ -57,6 +58,8 @@ flags.DEFINE_integer("steps", None, "Total training steps (default: the config's
                      lower_bound=1)
 flags.DEFINE_string("export_dir", "exported", "Root of the exported SavedModels.")
 flags.DEFINE_bool("export", True, "Export a SavedModel version after training.")
+flags.DEFINE_bool("prune", False,
+                  "After exporting, keep only the newest version of each model in --export_dir.")
 flags.DEFINE_enum("strategy", "auto", ["auto", "one_device", "mirrored", "multi_worker"],
                   "tf.distribute strategy.")
 flags.DEFINE_enum("verbose", "auto", ["auto", "0", "1", "2"],
@@ -275,12 +278,13 @@ def main(argv):
     if FLAGS.export and strategies.is_chief(strategy):
         command = "bazel run //otzoo:train -- " + shlex.join(_USER_ARGV[1:])
         path, is_new = export.export_run(model, config, export_root, workdir, summary,
-                                         name=name, command=command,
+                                         name=name, command=command, prune=FLAGS.prune,
                                          max_samples=config.export.max_samples)
         if is_new:
             print(f"otzoo: exported {path}", flush=True)
         else:
-            print(f"otzoo: {summary['checkpoint']} is already exported as {path}", flush=True)
+            print(f"otzoo: nothing published: {path} already serves these weights "
+                  f"(checkpoint {summary['checkpoint']} or an identical retrain)", flush=True)
     print(f"otzoo: done: {summary['steps']} steps, {summary['wall_time_s']} s this run; "
           f"samples in {os.path.join(workdir, 'samples.png')}", flush=True)
 

@@ -7,16 +7,20 @@ r"""Evaluates exported zoo models against the Fashion-MNIST test split.
 
 Writes `metrics.json` and PNGs (samples, interpolation, reconstructions and latent
 scatter where they apply) to `exported/<name>/<version>/eval/` (or `--output_dir`), and
-the floor to `exported/real_floor/`. Then `bazel run //otzoo:leaderboard` collects them
-into `exported/LEADERBOARD.md`. The metrics are described in
-`otzoo/evaluation/evaluator.py`; FID-FMNIST, KID and precision/recall need the frozen
-classifier `exported/classifier/` (`bazel run //otzoo/evaluation:train_classifier`).
+the floor to `exported/real_floor/`. An evaluation written into the version's `eval/`
+also goes into its model card (`MODEL_CARD.md` and `model_card.json` get the metrics
+table and the command that reproduces it: `otzoo.export.refresh_model_card`). Then
+`bazel run //otzoo:leaderboard` collects them into `exported/LEADERBOARD.md`. The
+metrics are described in `otzoo/evaluation/evaluator.py`; FID-FMNIST, KID and
+precision/recall need the frozen classifier `exported/classifier/`
+(`bazel run //otzoo/evaluation:train_classifier`).
 
 Cost on a 2-core CPU with the defaults (10⁴ samples, exact W2 on 2000, 10⁴ SW
 projections): a few minutes per model, dominated by SW2 and the exact W2.
 """
 
 import os
+import shlex
 
 from absl import app, flags
 
@@ -94,6 +98,8 @@ def main(argv):
         result = evaluator.evaluate_model(model_path, extractor, test_images, test_labels,
                                           output_dir=output_dir, settings=settings)
         _print_metrics(result)
+        if output_dir is None:  # the version's own eval/: its card shows the table
+            _refresh_card(result)
     if FLAGS.real_floor:
         train_images = otzoo.data.load_numpy("fashion_mnist", "train", value_range=(0, 1))
         result = evaluator.evaluate_real_floor(
@@ -101,6 +107,24 @@ def main(argv):
             output_dir or os.path.join(export_dir, evaluator.REAL_FLOOR_DIR), settings)
         _print_metrics(result)
     return 0
+
+
+# Flags that change what an evaluation computes; the card's command repeats those given.
+_SETTING_FLAGS = ("export_dir", "classifier_dir", "num_samples", "num_w2_samples",
+                  "num_projections", "kid_subsets", "kid_subset_size", "seed")
+
+
+def _refresh_card(result):
+    """Puts the evaluation into the version's model card, with the command for that
+    version alone (also when it was one of `--model=all`)."""
+    from otzoo.export import refresh_model_card
+
+    version_dir = result["model_path"]
+    args = [f"--model={result['name']}", f"--version={result['version']}"] + [
+        f"--{name}={FLAGS[name].value}" for name in _SETTING_FLAGS if FLAGS[name].present]
+    refresh_model_card(version_dir,
+                       command="bazel run //otzoo:evaluate -- " + shlex.join(args))
+    print(f"otzoo: updated {os.path.join(version_dir, 'MODEL_CARD.md')}", flush=True)
 
 
 def _print_metrics(result):

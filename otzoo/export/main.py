@@ -1,9 +1,13 @@
 r"""Exports the latest checkpoint of a training workdir as a SavedModel version.
 
     bazel run //otzoo:export -- --workdir=runs/swgan [--export_dir=exported] [--name=swgan]
+        [--prune]
 
 Reads `<workdir>/config.json` (written by //otzoo:train), rebuilds the model, restores
-the newest checkpoint and writes `<export_dir>/<name>/<next version>/` atomically.
+the newest checkpoint and writes `<export_dir>/<name>/<next version>/` atomically,
+unless that version would serve exactly what the newest existing one serves (same
+variable bytes and program), which it then names instead. `--prune` then removes every
+older version under `--export_dir` (`otzoo.export.prune`).
 """
 
 import json
@@ -20,6 +24,8 @@ flags.DEFINE_string("workdir", None, "Training workdir (holds config.json, check
                     required=True)
 flags.DEFINE_string("export_dir", "exported", "Root of the exported SavedModels.")
 flags.DEFINE_string("name", None, "Model name in the export root (default: config.model).")
+flags.DEFINE_bool("prune", False,
+                  "Afterwards keep only the newest version of each model in --export_dir.")
 FLAGS = flags.FLAGS
 
 
@@ -34,10 +40,12 @@ def load_config(workdir):
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)
-    from otzoo import export
+    from otzoo.export.prune import prune_versions
+    from otzoo.export.writer import export_version
     from otzoo.training import trainer
 
     workdir = user_path(FLAGS.workdir)
+    export_root = user_path(FLAGS.export_dir)
     config = load_config(workdir)
     model, step = trainer.restore_latest(config, workdir)
     summary_path = os.path.join(workdir, "train_summary.json")
@@ -45,11 +53,20 @@ def main(argv):
     if os.path.exists(summary_path):
         with open(summary_path) as f:
             summary = json.load(f)
-    path = export.export_model(
-        model, config, user_path(FLAGS.export_dir), name=FLAGS.name or config.model,
-        summary=summary, command=f"bazel run //otzoo:export -- --workdir={FLAGS.workdir}",
-        max_samples=config.export.max_samples)
-    print(f"otzoo: exported step {step} of {workdir} to {path}")
+    # The training command, when the workdir recorded it (the card says when it did not).
+    path, is_new = export_version(
+        model, config, export_root, name=FLAGS.name or config.model, summary=summary,
+        command=summary.get("command"),
+        export_command=f"bazel run //otzoo:export -- --workdir={FLAGS.workdir}",
+        max_samples=config.export.max_samples, skip_identical=True)
+    if is_new:
+        print(f"otzoo: exported step {step} of {workdir} to {path}")
+    else:
+        print(f"otzoo: step {step} of {workdir} is what {path} already serves "
+              f"(same weights and program); nothing published")
+    if FLAGS.prune:
+        for name, versions in prune_versions(export_root).items():
+            print(f"otzoo: {name}: removed version(s) {', '.join(map(str, versions))}")
 
 
 def run():

@@ -1,14 +1,18 @@
-"""Exports of a training run: each checkpoint of a workdir is published once.
+"""Exports of a training run: each checkpoint, and each set of weights, is published once.
 
 `<workdir>/last_export.json` records which checkpoint was exported where, so that
 re-running a finished `train` command (nothing left to train) points at the existing
-version instead of publishing the same weights again as a new one.
+version instead of publishing the same weights again as a new one. A run that did train
+but reproduced the newest version bit for bit (same variable bytes, same program:
+`otzoo.export.identity`) publishes nothing either, and its `last_export.json` points at
+that version.
 """
 
 import json
 import os
 
-from otzoo.export.writer import export_model
+from otzoo.export.prune import prune_versions
+from otzoo.export.writer import export_version
 
 LAST_EXPORT = "last_export.json"
 
@@ -29,15 +33,22 @@ def previous_export(workdir, summary, export_root):
     return None
 
 
-def export_run(model, config, export_root, workdir, summary, **export_kwargs):
+def export_run(model, config, export_root, workdir, summary, prune=False, **export_kwargs):
     """Exports the run's last checkpoint unless it already was; returns (path, is_new).
 
-    `export_kwargs` go to `export_model` (name, command, max_samples, ...).
+    `is_new` is False when the checkpoint was exported before or when its export would
+    repeat the newest version exactly; `path` is then that existing version. With
+    `prune`, older versions of every model under `export_root` are removed afterwards
+    (`otzoo.export.prune`). `export_kwargs` go to `export_version` (name, command,
+    max_samples, ...).
     """
-    previous = previous_export(workdir, summary, export_root)
-    if previous:
-        return previous, False
-    path = export_model(model, config, export_root, summary=summary, **export_kwargs)
-    with open(os.path.join(workdir, LAST_EXPORT), "w") as f:
-        json.dump({"checkpoint": summary["checkpoint"], "path": path}, f)
-    return path, True
+    path = previous_export(workdir, summary, export_root)
+    is_new = False
+    if not path:
+        path, is_new = export_version(model, config, export_root, summary=summary,
+                                      skip_identical=True, **export_kwargs)
+        with open(os.path.join(workdir, LAST_EXPORT), "w") as f:
+            json.dump({"checkpoint": summary["checkpoint"], "path": path}, f)
+    if prune:
+        prune_versions(export_root)
+    return path, is_new

@@ -47,6 +47,20 @@ import tensorflow as tf
 DEFAULT_MAX_SAMPLES = 4096
 
 
+def seed_pair(seed):
+    """The stateless seed pair (int64 [2], both in the int32 range) of an int64 `seed`.
+
+    [seed, 0] for a seed in the int32 range (what `sample_n` has always used); beyond it,
+    the low 32 bits (signed) and the high bits left when they are taken away (in int64's
+    wrapping arithmetic), so every int64 seed has its own pair: a single cast to int32
+    made seeds equal modulo 2^32 draw the same codes.
+    """
+    low = tf.bitcast(tf.cast(tf.bitwise.bitwise_and(seed, 0xFFFFFFFF), tf.uint32), tf.int32)
+    low = tf.cast(low, tf.int64)
+    high = tf.bitwise.right_shift(seed - low, 32)  # seed - low: a multiple of 2^32
+    return tf.stack([low, high])
+
+
 def is_autoencoder(model):
     return hasattr(model, "encode") and hasattr(model, "decode")
 
@@ -158,8 +172,7 @@ class ServingModule(tf.Module):
         # orders them, and a 10^9-row draw would be allocated before the assert fails.
         with tf.control_dependencies(checks):
             num_samples = tf.identity(num_samples)
-        z = self.model.sample_prior_stateless(num_samples,
-                                              tf.stack([seed, tf.constant(0, tf.int64)]))
+        z = self.model.sample_prior_stateless(num_samples, seed_pair(seed))
         with self._averaged():
             return {"images": self.model.sample(z), "z": z}
 

@@ -13,17 +13,18 @@ renamed (an atomic `rename(2)` on one file system), so a watching server never l
 half-written version. Hidden and non-integer directories are ignored by TF Serving.
 """
 
-import datetime
-import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+# Re-exported: the classifier's export and older callers import the card helpers here.
+from otzoo.export.cards import card_markdown as _card_markdown  # noqa: F401
+from otzoo.export.cards import git_commit, model_card, write_model_card  # noqa: F401
+from otzoo.export.identity import same_export
 from otzoo.export.signatures import ServingModule
 
 WARMUP_PATH = os.path.join("assets.extra", "tf_serving_warmup_requests")
@@ -76,71 +77,6 @@ def write_warmup_records(path, name, module):
             writer.write(log.SerializeToString())
 
 
-def git_commit():
-    """The current git commit of the source tree, or "unknown"."""
-    root = os.environ.get("BUILD_WORKSPACE_DIRECTORY") or os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    try:
-        out = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=10)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def model_card(name, version, config, module, summary, metrics=None, command=None):
-    """The model card as a dict (written as JSON and Markdown)."""
-    card = {
-        "name": name,
-        "version": version,
-        "model": config.model,
-        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"),
-        "git_commit": git_commit(),
-        "command": command,
-        "data": {"name": config.data.name, "shape": list(module.data_shape),
-                 "value_range": list(config.data.options.get("value_range", (0, 1)))},
-        "latent_dim": module.latent_dim,
-        "signatures": sorted(module.signatures()),
-        "max_samples_per_request": module.max_samples,
-        "training": summary or {},
-        "metrics": metrics or {},
-        "config": json.loads(config.to_json_best_effort()),
-    }
-    if getattr(module, "weights_note", None):  # only with weight averaging (ema_decay)
-        card["weights"] = module.weights_note
-    return card
-
-
-def _card_markdown(card):
-    rows = "\n".join(f"| {k} | {v} |" for k, v in sorted(card["metrics"].items()))
-    training = card["training"]
-    wall_time = training.get("total_wall_time_s", training.get("wall_time_s", "?"))
-    weights = ""
-    if card.get("weights"):
-        uses = ("every signature; `encode` has the trained encoder"
-                if "encode" in card["signatures"] else "every signature")
-        weights = f"\nWeights: {card['weights']} (in {uses})."
-    return f"""# {card['name']} (version {card['version']})
-
-Model: `{card['model']}`, trained on `{card['data']['name']}` {tuple(card['data']['shape'])}.
-Pixel values: {tuple(card['data']['value_range'])} (inputs outside are not clipped).
-Latent dimension: {card['latent_dim']}. Signatures: {', '.join(card['signatures'])}.{weights}
-Requests for more than {card['max_samples_per_request']} samples or with more input rows, and
-non-finite inputs, are refused.
-
-Training: {training.get('steps', '?')} steps, {wall_time} s wall time in all.
-Command: `{card['command']}`
-Git commit: `{card['git_commit']}`. Exported {card['exported_at']}.
-
-| metric | value |
-|---|---|
-{rows or '| (none) | |'}
-
-The full config is in `model_card.json`.
-"""
-
-
 def write_models_config(export_root, base_path="/models"):
     """TF Serving `models.config` listing every model directory under `export_root`.
 
@@ -167,15 +103,19 @@ def write_atomically(final, write):
     """Runs `write(staging_dir)`, then renames the staging directory to `final`.
 
     The staging directory is a hidden sibling (`.tmp-<version>-...`, ignored by TF
-    Serving), so `final` appears complete in one `rename(2)` or not at all. On any error
-    (a full disk half-way through the SavedModel, say) the staging directory is removed
-    and an `ExportError` says which version failed, that nothing was published, and
-    why; the original error is its `__cause__`.
+    Serving), so `final` appears complete in one `rename(2)` or not at all. When `write`
+    returns False the version is not wanted (it repeats an existing one): the staging
+    directory is removed and None returned. On any error (a full disk half-way through
+    the SavedModel, say) the staging directory is removed and an `ExportError` says
+    which version failed, that nothing was published, and why; the original error is
+    its `__cause__`.
     """
     staging = tempfile.mkdtemp(prefix=f".tmp-{os.path.basename(final)}-",
                                dir=os.path.dirname(final))
     try:
-        write(staging)
+        if write(staging) is False:
+            shutil.rmtree(staging)
+            return None
         os.chmod(staging, 0o755)
         os.rename(staging, final)
     except Exception as error:
@@ -191,14 +131,6 @@ def write_atomically(final, write):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
-
-
-def write_model_card(directory, card, markdown=None):
-    """Writes `model_card.json` and `MODEL_CARD.md` (from `markdown(card)`)."""
-    with open(os.path.join(directory, "model_card.json"), "w") as f:
-        json.dump(card, f, indent=2, sort_keys=True)
-    with open(os.path.join(directory, "MODEL_CARD.md"), "w") as f:
-        f.write((markdown or _card_markdown)(card))
 
 
 def new_version_dir(export_root, name, version=None):
@@ -217,23 +149,47 @@ def new_version_dir(export_root, name, version=None):
     return final, int(version)
 
 
+def export_version(model, config, export_root, name=None, version=None, summary=None,
+                   metrics=None, command=None, max_samples=None, data_shape=None,
+                   skip_identical=False, export_command=None):
+    """Writes `<export_root>/<name>/<version>/` atomically; returns (path, is_new).
+
+    `version` defaults to one more than the newest existing version (1 for the first).
+    With `skip_identical`, a version that would serve exactly what the newest existing
+    one serves (`otzoo.export.identity.same_export`: equal variable bytes and program)
+    is not published: its staging directory is removed and (newest path, False) is
+    returned. `command` is the training command for the model card, `export_command`
+    the export's own when it was a separate step.
+    """
+    name = name or config.model
+    final, version = new_version_dir(export_root, name, version)
+    newest = (existing_versions(os.path.dirname(final)) or [None])[-1]
+    module = ServingModule(model, data_shape or tuple(config.data.shape),
+                           **({"max_samples": max_samples} if max_samples else {}))
+    previous = None if newest is None else os.path.join(os.path.dirname(final), str(newest))
+
+    def write(staging):
+        tf.saved_model.save(module, staging, signatures=module.signatures())
+        if skip_identical and previous and same_export(staging, previous):
+            return False
+        write_warmup_records(os.path.join(staging, WARMUP_PATH), name, module)
+        write_model_card(staging,
+                         model_card(name, int(version), config, module, summary, metrics,
+                                    command, export_command))
+
+    if write_atomically(final, write) is None:
+        return previous, False
+    write_models_config(os.path.abspath(export_root))
+    return final, True
+
+
 def export_model(model, config, export_root, name=None, version=None, summary=None,
                  metrics=None, command=None, max_samples=None, data_shape=None):
     """Writes `<export_root>/<name>/<version>/` atomically; returns its path.
 
     `version` defaults to one more than the newest existing version (1 for the first).
+    Always publishes; `export_version(..., skip_identical=True)` does not repeat a version.
     """
-    name = name or config.model
-    final, version = new_version_dir(export_root, name, version)
-    module = ServingModule(model, data_shape or tuple(config.data.shape),
-                           **({"max_samples": max_samples} if max_samples else {}))
-    def write(staging):
-        tf.saved_model.save(module, staging, signatures=module.signatures())
-        write_warmup_records(os.path.join(staging, WARMUP_PATH), name, module)
-        write_model_card(staging,
-                         model_card(name, int(version), config, module, summary, metrics,
-                                    command))
-
-    write_atomically(final, write)
-    write_models_config(os.path.abspath(export_root))
-    return final
+    return export_version(model, config, export_root, name=name, version=version,
+                          summary=summary, metrics=metrics, command=command,
+                          max_samples=max_samples, data_shape=data_shape)[0]

@@ -66,7 +66,7 @@ def test_override_is_applied_and_resolved_config_written(tmp_path):
                  "--export_dir", str(tmp_path / "exp"), "--config.batch_size=16",
                  "--steps=2", "--config.steps_per_epoch=2", "--verbose=2")
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "already exported" in again.stdout, again.stdout
+    assert "nothing published" in again.stdout, again.stdout
     assert not (tmp_path / "exp" / "swgan" / "2").exists()
 
     # More steps: trains on from ckpt-2 and exports version 2.
