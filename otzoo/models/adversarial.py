@@ -1,8 +1,8 @@
 """Plumbing shared by the GAN family: `gan`, `wgan`, `wgan_gp`, `swgan`, `swgan_d`,
 `max_swgan`.
 
-Not a zoo entry itself. `AdversarialModel` holds what the six models share, so that each
-model file's `train_step` reads like its paper's algorithm box:
+Not a zoo entry itself. `AdversarialModel` holds what the adversarial entries share, so
+that each model file's `train_step` reads like its paper's algorithm box:
 
   * a generator z -> x and any number of critics / discriminators (`networks`), all
     built by `otzoo.networks` and passed in, validated and built by `build_networks`;

@@ -32,7 +32,7 @@ def _run(model, batches):
     return [{k: float(v) for k, v in step(b).items()} for b in batches]
 
 
-def test_registry_holds_the_six_models():
+def test_registry_holds_the_adversarial_models():
     for name in NAMES:
         assert name in MODELS
     with pytest.raises(KeyError, match="known:"):

@@ -2,7 +2,7 @@
 
 On 2 logical CPUs, a MirroredStrategy train step gives the same losses, the same updated
 weights, optimizer slots and iteration counters, and the same seed state as one device
-fed the same global batch (to float tolerance), for each of the six models; also through
+fed the same global batch (to float tolerance), for each adversarial entry; also through
 `model.fit`, with XLA-compiled penalties, with batch norm in a conv generator, and for
 WGAN across its conditional generator update. This holds because noise, interpolation
 weights and directions are global draws sliced per replica, sliced-Wasserstein terms are
