@@ -24,8 +24,10 @@ the sphere, but its lower and upper bounds do (E[theta theta^T] = I_d / d):
 m and S are the weighted means and the (biased, 1/n) covariances of the samples,
 theta^T S theta the weighted mean of the squared centred projections.
 
-Where things come from (the paper body was not readable with our tools; we checked the
-authors' code, github.com/khainb/CV-SW, `LCVSW`/`UCVSW`):
+Where things come from (the paper's abstract, arXiv:2305.00402, states the construction:
+Gaussian fits of the projections, and a lower and an upper bound of W_2^2 between them
+as the two control variates; the body could not be read with our tools, so the details
+are from the authors' code, github.com/khainb/CV-SW, `LCVSW`/`UCVSW`):
 * the two control variates and their means, as above;
 * gamma's denominator uses the known mean E[G] (not the sample mean of G), and the
   gradient flows through everything, gamma included (no detach);

@@ -22,8 +22,9 @@ differentiated as written (the derivative of the self-normalised estimator, whic
 estimates the derivative of EBSW_p^p including the dependence of sigma_f on the
 inputs). `stop_weight_gradient=True` treats the weights as constants.
 
-Defaults and where they come from (the paper body was not readable with our tools; we
-checked the authors' code, github.com/khainb/EBSW):
+Defaults and where they come from (the paper body could not be read with our tools, only
+its abstract, arXiv:2304.13586, which names no default; we checked the authors' README
+and code, github.com/khainb/EBSW):
 * energy="exp": the authors' gradient-flow script (`f_type='exp'`); "poly" uses
   degree 2 there (`rho=2`).
 * Gradient through the weights: the authors' gradient-flow script (`copy=False`); their

@@ -28,8 +28,10 @@ With burn_in = num_steps - 1 only the last state of each chain is kept; for
 Gradients w.r.t. x and y hold the directions fixed: the chains run on stop-gradient
 copies of the samples (as the authors' `X.detach()` / `theta.data`).
 
-Defaults and where they come from (the paper body was not readable with our tools; we
-checked the authors' gradient-flow code, github.com/khainb/MarkovianSW):
+Defaults and where they come from (the paper's abstract, arXiv:2301.03749, defines the
+family by a prior, a transition and burning/thinning, and names no values; the body
+could not be read with our tools, so the values are from the authors' gradient-flow
+code, github.com/khainb/MarkovianSW):
 * kappa = 50 (their `rMSW`/`viMSW` default), learning_rate eta = 0.1 (`s_lr=0.1`), no
   burn-in and no thinning (`M=0, N=1`), the initial state counted as a kept state
   (`thetas[M:][::N]` includes theta_1).

@@ -15,8 +15,9 @@ density. Monte Carlo estimate with L draws:
 Importance-weighted variant (IWRPSW): the same draws weighted by a softmax of their
 distances (the exp energy of EBSW), IWRPSW_p^p ~= sum_l softmax(W)_l W_l.
 
-Construction used here (checked against the authors' code, github.com/khainb/RPSW;
-we could not read the paper body with our tools):
+Construction used here (the random-path direction and the RPSW/IWRPSW variants are as in the paper's
+abstract, arXiv:2401.15889; the rest was checked against the authors' code,
+github.com/khainb/RPSW, since the paper body could not be read with our tools):
 * X = x_i, Y = y_j with i ~ a, j ~ b drawn independently (with replacement), one pair
   per direction, from the stop-gradient samples (the directions carry no gradient, as
   the authors' `X.detach()`).
