@@ -344,7 +344,7 @@ def error_study(args, problems):
 def median_times(functions, args_fn, repeats):
     """{key: median seconds}: one warm-up (compiles), then round-robin timed calls."""
     times = {key: [] for key in functions}
-    for key, fn in functions.items():
+    for fn in functions.values():
         fn(*args_fn(0)).numpy()
     for r in range(repeats):
         for key, fn in functions.items():
@@ -533,7 +533,7 @@ def equal_time_rows(separation):
     by_distance = {}
     for row in separation["rows"]:
         by_distance.setdefault(row["distance"], []).append(row)
-    for distance, rows in by_distance.items():
+    for rows in by_distance.values():
         fitting = [r for r in rows if r["time_ms"] <= 1.1 * separation["budget_ms"]]
         pick = max(fitting, key=lambda r: r["knob"]) if fitting else min(
             rows, key=lambda r: r["time_ms"])
