@@ -22,6 +22,8 @@ Seeds: an int (deterministic, stateless), a `keras.random.SeedGenerator` (statef
 advances on every call; the way a model gets fresh directions per step), a [2]-shaped
 integer tensor (stateless, e.g. an input of an exported signature), or None (Keras'
 global seed generator: fresh directions on every call, also inside `tf.function`).
+Stateless draws are built from Philox integer bits with our own float conversion, so one
+seed gives the same directions eagerly, in `tf.function` and under XLA.
 
 References:
   Bonneel, Rabin, Peyre & Pfister, "Sliced and Radon Wasserstein Barycenters of
@@ -91,24 +93,69 @@ def stateless_seed(seed):
     return tf.cast(seed, tf.int64)
 
 
-# An explicit algorithm: the default "auto_select" picks different generators with and
-# without XLA, which would make jit_compile=True change the directions for one seed.
+# Stateless draws are built from Philox integer bits with our own ops. TF's float samplers
+# (`stateless_uniform` / `stateless_normal`, even with an explicit alg="philox") give
+# different numbers under XLA when the seed is not a trace-time constant (e.g. a
+# SeedGenerator's state), while the integer bits agree; so one seed gives the same
+# directions eagerly, in `tf.function` and with jit_compile=True. (Moving to this changed
+# the directions drawn for a given seed, so the numbers of seeded runs changed with it.)
+# The algorithm is explicit: "auto_select" picks different generators with and without XLA.
 _ALGORITHM = "philox"
+# Significand bits (with the implicit one) of each float dtype.
+_PRECISION = {tf.float64: 53, tf.float32: 24, tf.float16: 11, tf.bfloat16: 8}
+
+
+def _compute_dtype(dtype):
+    # Half-precision normals are drawn in float32 and rounded: Box-Muller with an 11-bit
+    # uniform would truncate the tails at ~3.9 sigma.
+    return tf.float64 if dtype == tf.float64 else tf.float32
+
+
+def _unit_interval(shape, seed, dtype):
+    """k 2^-m in [0, 1), k the top m bits of Philox integers, m = dtype's precision.
+
+    Exact in `dtype` (k < 2^m fits the significand), so never rounds up to 1; the
+    result is in the compute dtype (float32, or float64 for float64).
+    """
+    if dtype not in _PRECISION:
+        raise ValueError(f"random draws support float16, bfloat16, float32 and float64, "
+                         f"got {dtype.name}")
+    precision = _PRECISION[dtype]
+    bits_dtype = tf.uint64 if precision > 32 else tf.uint32
+    bits = tf.random.stateless_uniform(shape, seed=seed, minval=None, maxval=None,
+                                       dtype=bits_dtype, alg=_ALGORITHM)
+    top = tf.bitwise.right_shift(bits, tf.constant(bits_dtype.size * 8 - precision,
+                                                   bits_dtype))
+    compute = _compute_dtype(dtype)
+    return tf.cast(top, compute) * tf.constant(2.0 ** -precision, compute)
 
 
 def random_normal(shape, seed, dtype):
+    """N(0, 1) draws: Box-Muller z = sqrt(-2 log(1 - u1)) cos(2 pi u2) on Philox bits.
+
+    1 - u1 is in (0, 1] (u1 in [0, 1)), so the log is finite; the tails are cut at
+    sqrt(2 m log 2) (5.8 sigma in float32, 8.6 in float64). seed=None uses Keras' global
+    generator instead.
+    """
+    dtype = tf.as_dtype(dtype)
     stateless = stateless_seed(seed)
     if stateless is None:
         return keras.random.normal(shape, dtype=dtype)
-    return tf.random.stateless_normal(shape, seed=stateless, dtype=dtype, alg=_ALGORITHM)
+    u = _unit_interval([2] + list(shape), stateless, _compute_dtype(dtype))
+    radius = tf.sqrt(-2.0 * tf.math.log(1.0 - u[0]))
+    return tf.cast(radius * tf.cos(2.0 * np.pi * u[1]), dtype)
 
 
 def random_uniform(shape, seed, dtype):
+    """U[0, 1) draws on the grid k 2^-m (m = the dtype's precision) from Philox bits.
+
+    seed=None uses Keras' global generator instead.
+    """
+    dtype = tf.as_dtype(dtype)
     stateless = stateless_seed(seed)
     if stateless is None:
         return keras.random.uniform(shape, dtype=dtype)
-    return tf.random.stateless_uniform(shape, seed=stateless, dtype=dtype,
-                                       alg=_ALGORITHM)
+    return tf.cast(_unit_interval(shape, stateless, dtype), dtype)
 
 
 def check_seed(seed):

@@ -1,9 +1,9 @@
 """`jit_penalties=True` in the autoencoder family: same numbers as off, deterministic.
 
   * on vs off: twin tiny models (SGD, so weights move by lr x gradient) take the same
-    steps; weights and logged losses agree to float rounding (wae_mmd, wae_gan). swae's
-    sliced directions are drawn from a stateless seed inside the compiled program and
-    TF's Philox draws differ under XLA, so its on/off comparison is a strict xfail;
+    steps; weights and logged losses agree to float rounding (wae_mmd, wae_gan, and
+    swae with each regularizer, whose directions are drawn from a stateless seed
+    inside the compiled program: the draws must be the same under XLA);
   * on is deterministic: two fresh models from the zoo config's smoke variant
     (`otzoo.training.build`) take two steps on the same batches: bit-identical weights.
 """
@@ -19,6 +19,18 @@ from otzoo.training.build import build_model
 from tests.training.common import smoke_config
 
 WEIGHT_ATOL, LOSS_RTOL = 1e-5, 1e-4
+# swae's regularizers, each with a few directions / ascent steps. The cubic gsw
+# features make lambda = 10 diverge with SGD(0.05) (weights ~1e9): a smaller weight.
+SWAE_OPTIONS = {
+    "swae": {"num_projections": 7},
+    "swae_gsw": {"regularizer": "gsw", "num_projections": 7, "penalty_weight": 0.1},
+    "swae_max_sw": {"regularizer": "max_sw",
+                    "regularizer_kwargs": {"num_steps": 3, "num_init_directions": 4}},
+    "swae_max_gsw": {"regularizer": "max_gsw", "penalty_weight": 0.1,
+                     "regularizer_kwargs": {"num_steps": 3, "num_init_directions": 4}},
+    "swae_dsw": {"regularizer": "dsw", "num_projections": 7,
+                 "regularizer_kwargs": {"num_steps": 3}},
+}
 
 
 def _toy_run(name, jit, steps=2):
@@ -27,7 +39,9 @@ def _toy_run(name, jit, steps=2):
                 "decoder": mlp(2, 3, (8,), name="decoder")}
     if name == "wae_gan":
         networks["discriminator"] = mlp(2, 1, (8,), name="discriminator")
-    options = {"num_projections": 7} if name == "swae" else {}
+    options = dict(SWAE_OPTIONS.get(name, {}))
+    if options:
+        name = "swae"
     model = MODELS.get(name)(**networks, reconstruction="l2sq", jit_penalties=jit, seed=3,
                              **options)
     model.compile(**{f"{p}_optimizer": keras.optimizers.SGD(0.05)
@@ -41,10 +55,7 @@ def _toy_run(name, jit, steps=2):
             [v.numpy() for v in model.trainable_variables], initial)
 
 
-@pytest.mark.parametrize("name", [
-    "wae_mmd", "wae_gan",
-    pytest.param("swae", marks=pytest.mark.xfail(
-            strict=True, reason="stateless random directions differ under XLA"))])
+@pytest.mark.parametrize("name", ["wae_mmd", "wae_gan"] + sorted(SWAE_OPTIONS))
 def test_jit_on_matches_jit_off(name):
     off_metrics, off_weights, initial = _toy_run(name, jit=False)
     on_metrics, on_weights, _ = _toy_run(name, jit=True)

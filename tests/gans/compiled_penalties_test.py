@@ -57,17 +57,9 @@ def _toy_run(case, jit, steps=2, batch=32):
             [v.numpy() for v in model.trainable_variables], initial)
 
 
-# The optimized direction starts from random candidates drawn from a stateless seed
-# inside the compiled program, and TF's stateless Philox normal draws other numbers
-# under XLA than outside (otzoo.ot.projections.random_normal, alg="philox"): another
-# start, another direction. Strict: it fails loudly once the draws agree.
-RNG_DIFFERS_UNDER_XLA = pytest.mark.xfail(
-        strict=True, reason="stateless random directions differ under XLA")
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=RNG_DIFFERS_UNDER_XLA) if c == "max_swgan_optimized" else c
-    for c in sorted(CASES)])
+# max_swgan_optimized draws its random starts from a stateless seed inside the compiled
+# program: this also checks that those draws are the same under XLA.
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_jit_on_matches_jit_off(case):
     off_metrics, off_weights, initial = _toy_run(case, jit=False)
     on_metrics, on_weights, _ = _toy_run(case, jit=True)
