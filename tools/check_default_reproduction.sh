@@ -4,16 +4,18 @@
 #
 #   bash tools/check_default_reproduction.sh [MODEL] [SHIPPED_VERSION_DIR]
 #
-# Defaults: swgan and exported/swgan/2. 3.5 to 10 minutes alone on a 2-core CPU.
+# Defaults: swgan and its newest version under exported/swgan/. Minutes alone on a
+# 2-core CPU (the model card gives the wall time).
 # Exit 0 when every file under variables/ has the shipped sha256, 1 otherwise.
 # Bit-exactness holds per CPU kind: TensorFlow's oneDNN kernels differ across instruction
-# sets (an AVX-512 AMD EPYC trains the same code to other bits than the machine that made
-# exported/swgan/2). To check that a change alters no number, run this script on the
-# commit before and after it on one machine and compare the two printed digests.
+# sets (capping oneDNN at AVX2, or turning it off, gave yet other bits: neither makes
+# the bits portable). The README names the CPU kind that trained the shipped version. To
+# check that a change alters no number, run this script on the commit before and after
+# it on one machine and compare the two printed digests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 model="${1:-swgan}"
-shipped="${2:-$root/exported/$model/2}"
+shipped="${2:-$root/exported/$model/$(ls "$root/exported/$model" | sort -n | tail -n 1)}"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/otzoo_repro_XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 
