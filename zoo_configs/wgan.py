@@ -2,8 +2,8 @@ r"""WGAN with weight clipping (Arjovsky et al. 2017), Algorithm 1's values but t
 
 RMSProp(2e-4) for both players instead of Algorithm 1's 5e-5 (the model's default): the
 paper trains for ~10^5 generator updates; in this CPU budget (~1000 updates) 5e-5 gave
-grey blobs (FID-FMNIST 101.7, recall 0: `exported/wgan/1`), 2e-4 gives FID 54.3
-(`exported/wgan/2`). Clip 0.01, n_critic = 5 (100 for the first 25 generator steps and
+grey blobs (FID-FMNIST 101.7, recall 0: wgan version 1, in git history), 2e-4 gives FID
+54.3 (version 2). Clip 0.01, n_critic = 5 (100 for the first 25 generator steps and
 every 500th), batch 64. `steps` counts train steps of 5 critic updates each; a generator update
 follows only when the schedule says so (every 20th step during the warm-up), so 1500
 steps give about 1000 generator updates. DCGAN-style networks sized for a 2-core CPU,
