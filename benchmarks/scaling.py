@@ -112,6 +112,9 @@ def parse_args(argv=None):
     parser.add_argument("--epsilon", type=float, default=0.1, help="Sinkhorn epsilon")
     parser.add_argument("--sinkhorn_iters", type=int, default=100)
     parser.add_argument("--mmd_sinkhorn_d", type=int, default=64)
+    # Internal: figure 2 runs each function in a child process (below).
+    parser.add_argument("--only_function", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--result_json", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--estimate_only", action="store_true",
                         help="print the calibrated runtime estimate of the full run, exit")
     parser.add_argument("--configs", default=None,
@@ -301,13 +304,15 @@ def _divergence(x, y, epsilon, num_iters):
     return sinkhorn_divergence(x, y, epsilon=epsilon, num_iters=num_iters, tol=None)
 
 
-def mmd_sinkhorn_functions(args):
+def mmd_sinkhorn_functions(args, build=True):
     eps, iters = args.epsilon, args.sinkhorn_iters
     losses = {
         "mmd (IMQ, 7 scales)": lambda x, y: mmd(x, y),
         f"sinkhorn (transport, {iters} it.)": lambda x, y: _sinkhorn(x, y, eps, iters),
         f"sinkhorn_divergence ({iters} it.)": lambda x, y: _divergence(x, y, eps, iters),
     }
+    if not build:
+        return list(losses)
     return {name: tf.function(_value_and_grad(loss), jit_compile=True, autograph=False)
             for name, loss in losses.items()}
 
@@ -321,11 +326,38 @@ def mmd_sinkhorn_inputs(n, d, seed=0):
 
 
 def run_mmd_sinkhorn(args):
+    """Each function in its own process: XLA keeps its buffers (RSS stays at the peak),
+    so in one process the first function's memory would stop the next ones early."""
+    if args.only_function is not None:
+        return _run_mmd_sinkhorn_here(args)
+    import subprocess
+    import tempfile
+    merged = {"rows": [], "limits": {}}
+    for name in mmd_sinkhorn_functions(args, build=False):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            argv = [sys.executable, os.path.abspath(__file__), "--figures=mmd_sinkhorn",
+                    f"--only_function={name}", f"--result_json={out.name}",
+                    f"--repeats={args.repeats}", f"--point_budget_s={args.point_budget_s}",
+                    f"--max_call_s={args.max_call_s}", f"--max_gb={args.max_gb}",
+                    f"--epsilon={args.epsilon}", f"--sinkhorn_iters={args.sinkhorn_iters}",
+                    f"--mmd_sinkhorn_d={args.mmd_sinkhorn_d}"] + (["--quick"] if args.quick else [])
+            subprocess.run(argv, check=True)
+            with open(out.name) as f:
+                part = json.load(f)
+        merged["rows"] += part["rows"]
+        merged["limits"].update(part["limits"])
+    return dict(merged, d=args.mmd_sinkhorn_d, epsilon=args.epsilon,
+                sinkhorn_iters=args.sinkhorn_iters)
+
+
+def _run_mmd_sinkhorn_here(args):
     grid = MMD_SINKHORN_N[1 if args.quick else 0]
     d = args.mmd_sinkhorn_d
     rows, limits = [], {}
     can_measure_peak = reset_peak_rss()
     for name, fn in mmd_sinkhorn_functions(args).items():
+        if name != args.only_function:
+            continue
         base_rss = _status_bytes("VmRSS")
         done = []
         for n in grid:
@@ -334,7 +366,10 @@ def run_mmd_sinkhorn(args):
                 peak_per_n2 = last["peak_rss_growth_bytes"] / last["n"] ** 2
                 predicted_gb = (base_rss + peak_per_n2 * n * n) / 2**30
                 if can_measure_peak and predicted_gb > args.max_gb:
-                    n_mem = math.sqrt((args.max_gb * 2**30 - base_rss) / peak_per_n2)
+                    # The process may already hold more than the cap (XLA keeps its
+                    # buffers): then the crossing is at or below the last n measured.
+                    headroom = max(args.max_gb * 2**30 - base_rss, 0.0)
+                    n_mem = math.sqrt(headroom / peak_per_n2) if peak_per_n2 > 0 else last["n"]
                     limits[name] = dict(kind="memory", n=n, n_crossing=n_mem,
                                         predicted_gb=predicted_gb, measured=False)
                     print(f"  {name}: n={n} would need ~{predicted_gb:.1f} GB peak "
@@ -377,8 +412,11 @@ def run_mmd_sinkhorn(args):
         else:
             limits[name] = dict(kind="grid end", n=grid[-1], n_crossing=None,
                                 measured=True)
-    return {"rows": rows, "limits": limits, "d": d, "epsilon": args.epsilon,
-            "sinkhorn_iters": args.sinkhorn_iters}
+    result = {"rows": rows, "limits": limits, "d": d, "epsilon": args.epsilon,
+              "sinkhorn_iters": args.sinkhorn_iters}
+    with open(args.result_json, "w") as f:
+        json.dump(result, f)
+    sys.exit(0)
 
 
 def plot_mmd_sinkhorn(result, path, title_note, args):
