@@ -11,9 +11,18 @@ Order of operations and why:
             1-D W) need equal batch sizes, and XLA needs static shapes;
   prefetch  AUTOTUNE.
 
-Determinism: with the same `seed` two pipelines built from the same dataset yield the same
-batches in the same order (tf.data's `deterministic` option is forced on). The order
-depends on TF's global seed only if the caller sets one (`tf.random.set_seed`).
+Determinism: with the same `seed` two pipelines built from the same dataset, and two
+iterators of one pipeline, yield the same batches in the same order (tf.data's
+`deterministic` option is forced on). The order depends on TF's global seed only if the
+caller sets one (`tf.random.set_seed`). `shuffle(reshuffle_each_iteration=True)` alone
+draws each data epoch's shuffle seed from one stream shared by every iterator of the
+dataset; Keras' `fit` under a `tf.distribute` strategy reads a batch from a throwaway
+iterator before training (`_maybe_symbolic_build`), so the training order then depended
+on how far that iterator had read: past `skip_batches` across a data epoch, or, through
+prefetching, ahead into the next epoch of a small dataset. A resumed run saw other data
+than an uninterrupted one. Hence the stream restarts with every iterator, and the draw
+that throwaway iterator used to take is discarded (one unused pass over the data), so
+uninterrupted runs keep the order they were trained and published with.
 
 Distribution: with a `tf.distribute.Strategy`, the global batch is split across
 replicas by `strategy.distribute_datasets_from_function`: each input pipeline (one per
@@ -48,6 +57,33 @@ def _check_batch(global_batch_size, strategy):
     return global_batch_size // replicas
 
 
+def _epochs(dataset, buffer, seed, repeat):
+    """The data epochs of one iterator: shuffle (and repeat), the seed stream restarted.
+
+    The function of `flat_map` runs once per iterator, so each iterator builds a shuffle
+    of its own whose seed stream starts afresh (see the module docstring); the cache
+    stays outside, shared. Epoch d = 0, 1, ... of every iterator is shuffled with draw
+    d + 2 of the stream of `seed`: the first epoch, shuffled with draw 1, is read and
+    dropped (the draw Keras' throwaway iterator used to take before every training
+    run). A dataset of unknown size drops nothing (its order starts at draw 1).
+    """
+    n = int(dataset.cardinality())
+    drop = n if n > 0 else 0
+
+    @tf.autograph.experimental.do_not_convert
+    def per_iterator(_):
+        shuffled = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+        epochs = shuffled.repeat() if repeat else shuffled.repeat(2 if drop else 1)
+        return epochs.skip(drop)
+
+    epochs = tf.data.Dataset.range(1).flat_map(per_iterator)
+    # flat_map forgets the size; restore it (infinite, or one epoch's) for Keras.
+    size = tf.data.INFINITE_CARDINALITY if repeat else n
+    if size == tf.data.UNKNOWN_CARDINALITY:
+        return epochs
+    return epochs.apply(tf.data.experimental.assert_cardinality(size))
+
+
 def _batched(dataset, batch_size, shuffle, seed, shuffle_buffer, cache, repeat, skip=0):
     """The single-pipeline chain: cache -> shuffle -> repeat -> batch -> skip -> prefetch."""
     if cache:
@@ -56,8 +92,8 @@ def _batched(dataset, batch_size, shuffle, seed, shuffle_buffer, cache, repeat, 
         n = int(dataset.cardinality())
         buffer = shuffle_buffer or (min(n, MAX_SHUFFLE_BUFFER) if n > 0
                                     else DEFAULT_SHUFFLE_BUFFER)
-        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
+        dataset = _epochs(dataset, buffer, seed, repeat)
+    elif repeat:
         dataset = dataset.repeat()
     dataset = dataset.batch(batch_size, drop_remainder=True)
     if skip:
