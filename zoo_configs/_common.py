@@ -113,18 +113,74 @@ def optimizer(class_name, **kwargs):
     return {"class_name": class_name, "config": kwargs}
 
 
-def wae_mnist_networks(config, latent_dim):
-    """Tolstikhin et al. 2018's MNIST encoder and decoder (App. C.1), as far as the conv
-    builders make them: encoder Conv128-Conv256-Conv512-Conv1024 (4x4, stride 2, batch
-    norm) -> FC d_z; decoder FC 7x7x1024 -> FSConv512 -> ... -> FSConv1. Not expressed:
-    ReLU (the builders use LeakyReLU(0.2) in the encoder), batch norm on the encoder's
-    first convolution, and the decoder's FSConv256 (the builder has one transposed
-    convolution per upsampling: 7 -> 14 -> 28)."""
+def swg_code_recipe(config, discriminator):
+    """The SWG authors' code, github.com/ishansd/swg (swg.py, utils/flags_wrapper.py,
+    generator_models/dcgan.py, discriminator_models/d_dcgan.py), shared by the paper
+    variants of swgan, swgan_d (`discriminator=True`, swg.py --use_discriminator) and
+    max_swgan. The SWGAN paper's experiment section (arXiv:1803.11188, Sec. 5) was not
+    available to check, so none of these values is labelled as the paper's."""
+    latent_dim = 100  # flags_wrapper.py latent_dim = 100
+    config.batch_size = 64  # swg.py --batch_size 64
+    config.steps = 10_000  # swg.py --max_iters 10000
+    config.steps_per_epoch = 500
+    # generator_models/dcgan.py: batch norm, last hidden layer 128 channels.
+    config.networks.generator = conv_decoder(
+        config, latent_dim, output_activation="tanh", base_filters=128)
+    config.model_kwargs.latent_dim = latent_dim
+    config.model_kwargs.prior = "uniform"  # swg.py: np.random.uniform(-1, 1)
+    players = ["generator"]
+    if discriminator:
+        # d_dcgan.py: 4x4 stride-2 convolutions of 64, 128, ... channels with batch norm
+        # (the builder's "batch" leaves the first one without).
+        config.networks.discriminator = conv_encoder(config, output_dim=1, base_filters=64)
+        config.networks.discriminator.kwargs.normalization = "batch"
+        players.append("discriminator")
+    # swg.py: tf.train.AdamOptimizer(1e-4, beta1=0.5) for every player (one
+    # discriminator update per generator update: dfreq = diter = 1); beta_2 and epsilon
+    # are TF1's defaults (0.999, 1e-8).
+    for player in players:
+        config.compile[f"{player}_optimizer"] = optimizer(
+            "Adam", learning_rate=1e-4, beta_1=0.5, beta_2=0.999, epsilon=1e-8)
+    return config
+
+
+def wae_mnist_paper(config):
+    """The WAE paper's MNIST recipe shared by wae_mmd and wae_gan: Tolstikhin, Bousquet,
+    Gelly, Schoelkopf, Wasserstein Auto-Encoders, ICLR 2018, arXiv:1711.01558, Sec. 4 and
+    App. C.1 (the same values are in the authors' github.com/tolstikhin/wae configs.py,
+    config_mnist, "MNIST config from ICLR paper"). Each entry adds its own penalty.
+
+    Networks, as far as the conv builders make them: encoder Conv128-Conv256-Conv512-
+    Conv1024 (4x4, stride 2, batch norm) -> FC d_z; decoder FC 7x7x1024 -> FSConv512 ->
+    ... -> FSConv1. Not expressed: ReLU (the builders use LeakyReLU(0.2) in the encoder),
+    batch norm on the encoder's first convolution, and the decoder's FSConv256 (the
+    builder has one transposed convolution per upsampling: 7 -> 14 -> 28). Not done: the
+    authors' code's encoder pre-training (the paper does not describe it).
+    """
+    latent_dim = 8  # Sec. 4 / App. C.1: d_z = 8 for MNIST
+    config.batch_size = 100  # App. C.1: mini-batches of size 100
+    config.steps = 60_000  # App. C.1: 100 epochs of 60,000 images
+    config.steps_per_epoch = 600  # one epoch
     encoder = conv_encoder(config, output_dim=latent_dim, base_filters=128)
     encoder.kwargs.num_blocks = 4
     encoder.kwargs.normalization = "batch"
-    decoder = conv_decoder(config, latent_dim, output_activation="sigmoid", base_filters=512)
-    return encoder, decoder
+    config.networks.encoder = encoder
+    config.networks.decoder = conv_decoder(config, latent_dim, output_activation="sigmoid",
+                                           base_filters=512)
+    config.model_kwargs.latent_dim = latent_dim
+    config.model_kwargs.penalty_weight = 10.0  # App. C.1: lambda = 10
+    config.model_kwargs.prior = "normal"  # Sec. 4: P_Z = N(0, sigma_z^2 I), App. C.1: 1
+    config.compile.autoencoder_optimizer = wae_mnist_adam(1e-3)  # App. C.1
+    return config
+
+
+def wae_mnist_adam(rate):
+    """The WAE paper's optimizer: Adam with beta_1 = 0.5, beta_2 = 0.999 (Sec. 4); the
+    rate halved after 30 epochs and divided by 5 more after 50 (App. C.1). epsilon: not
+    stated; 1e-8 is TF1's AdamOptimizer default, which the authors' code leaves unchanged.
+    """
+    return optimizer("Adam", learning_rate=piecewise_constant(
+        [18_000, 30_000], [rate, rate / 2, rate / 10]), beta_1=0.5, beta_2=0.999, epsilon=1e-8)
 
 
 def piecewise_constant(boundaries, values):

@@ -22,28 +22,10 @@ def paper(config):
     """The recipe as far as it could be sourced. Deshpande et al., CVPR 2019,
     arXiv:1904.05877, Alg. 1: the direction is the discriminator's last linear layer,
     one projection per step. Its experiment section was not available to check: the
-    other values are from the same first author's SWG code, github.com/ishansd/swg
-    (swg.py, utils/flags_wrapper.py, generator_models/dcgan.py,
-    discriminator_models/d_dcgan.py), and none is labelled as the paper's."""
-    latent_dim = 100  # flags_wrapper.py latent_dim = 100
-    config.batch_size = 64  # swg.py --batch_size 64
-    config.steps = 10_000  # swg.py --max_iters 10000
-    config.steps_per_epoch = 500
-    # generator_models/dcgan.py: batch norm, last hidden layer 128 channels.
-    config.networks.generator = _common.conv_decoder(
-        config, latent_dim, output_activation="tanh", base_filters=128)
-    # d_dcgan.py: 4x4 stride-2 convolutions of 64, 128, ... channels with batch norm.
-    config.networks.discriminator = _common.conv_encoder(
-        config, output_dim=1, base_filters=64)
-    config.networks.discriminator.kwargs.normalization = "batch"
-    config.model_kwargs.latent_dim = latent_dim
+    other values are from the same first author's SWG code (`_common.swg_code_recipe`),
+    and none is labelled as the paper's."""
+    config = _common.swg_code_recipe(config, discriminator=True)
     config.model_kwargs.direction = "discriminator"  # Alg. 1
-    config.model_kwargs.prior = "uniform"  # swg.py: np.random.uniform(-1, 1)
-    # swg.py: tf.train.AdamOptimizer(1e-4, beta1=0.5) for both players; beta_2 and
-    # epsilon are TF1's defaults (0.999, 1e-8).
-    for player in ("generator", "discriminator"):
-        config.compile[f"{player}_optimizer"] = _common.optimizer(
-            "Adam", learning_rate=1e-4, beta_1=0.5, beta_2=0.999, epsilon=1e-8)
     return config
 
 

@@ -41,24 +41,10 @@ LATENT_DIM = 32
 
 
 def paper(config):
-    """The SWG recipe. Every value is from the authors' code, github.com/ishansd/swg
-    (swg.py, utils/flags_wrapper.py, generator_models/dcgan.py): the paper's experiment
-    section (arXiv:1803.11188, Sec. 5) was not available to check, so none is labelled
-    as the paper's."""
-    latent_dim = 100  # flags_wrapper.py latent_dim = 100
-    config.batch_size = 64  # swg.py --batch_size 64
-    config.steps = 10_000  # swg.py --max_iters 10000
-    config.steps_per_epoch = 500
-    # generator_models/dcgan.py: batch norm, last hidden layer 128 channels.
-    config.networks.generator = _common.conv_decoder(
-        config, latent_dim, output_activation="tanh", base_filters=128)
-    config.model_kwargs.latent_dim = latent_dim
+    """The SWG recipe (`_common.swg_code_recipe`): the authors' code, not checked
+    against the paper's text."""
+    config = _common.swg_code_recipe(config, discriminator=False)
     config.model_kwargs.num_projections = 10_000  # swg.py --num_projections 10000
-    config.model_kwargs.prior = "uniform"  # swg.py: np.random.uniform(-1, 1)
-    # swg.py: tf.train.AdamOptimizer(1e-4, beta1=0.5); beta_2 and epsilon are TF1's
-    # defaults (0.999, 1e-8).
-    config.compile.generator_optimizer = _common.optimizer(
-        "Adam", learning_rate=1e-4, beta_1=0.5, beta_2=0.999, epsilon=1e-8)
     return config
 
 
