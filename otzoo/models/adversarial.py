@@ -7,9 +7,10 @@ that each model file's `train_step` reads like its paper's algorithm box:
   * a generator z -> x and any number of critics / discriminators (`networks`), all
     built by `otzoo.networks` and passed in, validated and built by `build_networks`;
   * the latent prior (`otzoo.models.priors`; "normal" unless a paper says otherwise);
-  * one optimizer per player, created with the paper's defaults in `compile` (overrides
-    accepted as optimizer instances, names or Keras config dicts), built explicitly, and
-    exposed as `optimizers_by_name` for checkpoints;
+  * one optimizer per player, created with the model's recipe in `compile` (its docstring
+    cites the paper or the authors' code for each value; overrides accepted as optimizer
+    instances, names or Keras config dicts), built explicitly, and exposed as
+    `optimizers_by_name` for checkpoints;
   * `sample(z)` (= `call(z)`, so Keras can build and save the model) and `generate(n)`;
   * optional weight averaging of the generator (`ema_decay=`, `otzoo.models.averaging`):
     after each generator update; `with model.averaged(): model.sample(z)` samples with it.

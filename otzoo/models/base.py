@@ -251,7 +251,8 @@ class GenerativeModel(keras.Model):
     main_player = None  # the player whose optimizer fills Keras' `optimizer` slot
 
     def default_optimizers(self):
-        """{player: optimizer} with the paper's defaults (subclasses implement)."""
+        """{player: optimizer}: the model's recipe (subclasses implement; each model's docstring
+        says whether a value comes from the paper or the authors' code)."""
         raise NotImplementedError
 
     def player_variables(self):
@@ -259,7 +260,7 @@ class GenerativeModel(keras.Model):
         raise NotImplementedError
 
     def compile(self, jit_compile=False, **kwargs):
-        """Creates the optimizers (paper defaults unless overridden) and builds them.
+        """Creates the optimizers (the model's recipe unless overridden) and builds them.
 
         Call inside the strategy scope. Overrides are keyword arguments named
         `<player>_optimizer` (e.g. `critic_optimizer=keras.optimizers.Adam(1e-4)`, or a

@@ -24,7 +24,7 @@ def test_swgan_loss_matches_closed_form_for_a_point_mass():
     generator = mlp(3, 4, hidden_units=(), name="generator")
     c = np.array([0.5, -1.0, 2.0, 0.0], "float32")
     generator.get_layer("head").set_weights([np.zeros((3, 4), "float32"), c])
-    model = SWGAN(generator, seed=0)  # L = 10^4, the paper's default
+    model = SWGAN(generator, seed=0)  # L = 10^4, the authors' code (swg.py)
     model.compile(generator_optimizer=keras.optimizers.SGD(0.0))
     x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
     loss = float(model.train_step(tf.constant(x))["sw_loss"])
