@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/ot_bench.py            # n {256,1024} x d {64,784} x L {50,1000}
     .venv/bin/python benchmarks/ot_bench.py --sorts=int_keys,float  # also tf.sort on floats
     .venv/bin/python benchmarks/ot_bench.py --sorts=int_keys,int_keys_topk  # before/after
+    .venv/bin/python benchmarks/ot_bench.py --sorts=int_keys,numpy --modes=graph  # np.sort
     bazel run //benchmarks:ot_bench -- --quick
 
 For every (n, d, L), on identical float32 inputs (x, y of n points in d dims, one fixed
@@ -20,7 +21,9 @@ For every (n, d, L), on identical float32 inputs (x, y of n points in d dims, on
   `tf.function` ("graph"); value+grad is the value and its gradient w.r.t. x (what a
   generator step needs) from one GradientTape inside the compiled function.
   `--sorts` sets `otzoo/ot/_sorting.py` implementations side by side: `int_keys_topk`
-  is the sort as it was before XLA chunks were used outside XLA (TopKV2 there).
+  is the sort as it was before XLA chunks were used outside XLA (TopKV2 there);
+  `numpy` sorts the same integer keys with `np.sort` outside XLA (under XLA it is
+  `int_keys`, so pair it with `--modes=graph`).
 * `torch value+grad`: SW as the PyTorch peers compute it on the CPU (projection
   matmul, `torch.sort` along the samples, mean of squared differences, root, autograd
   for the gradient w.r.t. x), with PyTorch's default threads; skipped with one line
