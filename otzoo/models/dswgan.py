@@ -75,7 +75,7 @@ class DSWGAN(SWGAND):
       slicer_learning_rate: Adam learning rate of the ascent (betas 0.5, 0.999).
       prior: latent prior (authors' code: "normal").
       **kwargs: see `AdversarialModel` (latent_dim, prior_kwargs, jit_penalties, seed,
-        ema_decay).
+        ema_decay); not SWGAN-D's `slicing` (the directions are f's).
     """
 
     metric_names = ("discriminator_loss", "dsw_loss")
@@ -87,6 +87,9 @@ class DSWGAN(SWGAND):
                  num_steps=DSW_DEFAULTS["num_steps"],
                  slicer_learning_rate=DSW_DEFAULTS["learning_rate"], prior="normal",
                  **kwargs):
+        if "slicing" in kwargs:
+            raise ValueError("dswgan's directions come from its learned map f (from "
+                             "uniform theta0); slicing does not apply")
         super().__init__(generator, discriminator, num_projections=num_projections,
                          prior=prior, **kwargs)
         # f and its Adam state: non-trainable model weights, moved only by the ascent.

@@ -55,7 +55,8 @@ class MaxSWGAN(SWGAND):
         "optimized" (`otzoo.ot.max_sliced_wasserstein` on the features).
       max_sliced_kwargs: keyword arguments of `otzoo.ot.max_sliced_wasserstein` for
         direction="optimized" (num_steps, learning_rate, num_init_directions).
-      **kwargs: see `SWGAND` / `AdversarialModel` (prior, jit_penalties, seed, ...).
+      **kwargs: see `SWGAND` / `AdversarialModel` (prior, jit_penalties, seed, ...);
+        not SWGAN-D's `slicing` (one chosen direction, no random slices to estimate).
     """
 
     metric_names = ("discriminator_loss", "max_sw_loss")
@@ -73,6 +74,9 @@ class MaxSWGAN(SWGAND):
         if "num_projections" in kwargs:
             raise ValueError("max_swgan uses one direction per step; num_projections does "
                              "not apply")
+        if "slicing" in kwargs:
+            raise ValueError("max_swgan chooses its own direction (see `direction`); "
+                             "slicing does not apply")
         super().__init__(generator, discriminator, num_projections=1, **kwargs)
         self.direction = direction
         self.max_sliced_kwargs = dict(max_sliced_kwargs or {})

@@ -21,6 +21,15 @@ default, means over slices and samples):
              (`regularizer_kwargs["num_steps"]` steps per training step, on the same
              theta_0, kept across steps) (Nguyen et al. 2021).
 
+`slicing` chooses the Monte Carlo estimator of "sw" (as for the sliced Wasserstein
+generators, `otzoo.models.swgan`, where the choices and their measured variance are
+described): "uniform" (default, the directions above), "orthogonal" (blocks of
+Haar-random orthonormal directions, Rowland et al. 2019), "qmc" (randomised Sobol
+points, Nguyen, Bariletto & Ho 2024; latent_dim <= 21201), "control_variate_lower" /
+"control_variate_upper" (the "uniform" directions with a Gaussian control variate,
+LCV-SW / UCV-SW, Nguyen & Ho 2024, `otzoo.ot.control_variate_sliced`). The other
+regularizers reject it.
+
 The distances come from `otzoo.ot`; they are computed on the *global* batch (codes of
 all replicas gathered, one prior draw of the global size, the same random directions on
 every replica), so N replicas compute exactly the one-device penalty. Gradients with
@@ -60,6 +69,11 @@ References:
   Deshpande et al. Max-Sliced Wasserstein Distance and its use for GANs. CVPR 2019.
   Nguyen, Ho, Pham, Bui. Distributional Sliced-Wasserstein and Applications to
     Generative Modeling. ICLR 2021. https://arxiv.org/abs/2002.07367
+  Rowland et al. Orthogonal Estimation of Wasserstein Distances. AISTATS 2019.
+  Nguyen, Bariletto, Ho. Quasi-Monte Carlo for 3D Sliced Wasserstein. ICLR 2024.
+    https://arxiv.org/abs/2309.11713
+  Nguyen, Ho. Sliced Wasserstein Estimation with Control Variates. ICLR 2024.
+    https://arxiv.org/abs/2305.00402
 """
 
 import inspect
@@ -69,6 +83,8 @@ import tensorflow as tf
 
 from otzoo.models.autoencoder import GlobalPenaltyAutoencoder
 from otzoo.models.base import MODELS, Jitted
+from otzoo.models.swgan import CONTROL_VARIATE_SLICINGS, check_slicing
+from otzoo.ot.control_variate_sliced import control_variate_sliced_wasserstein
 from otzoo.ot.distributional_sliced import DEFAULTS as DSW_DEFAULTS
 from otzoo.ot.distributional_sliced import DistributionalSlicer
 from otzoo.ot.generalized_sliced import (generalized_sliced_wasserstein,
@@ -113,6 +129,9 @@ class SWAE(GlobalPenaltyAutoencoder):
       num_projections: L for "sw", "gsw" (default 50) and "dsw" (default 1000); not
         used by the max- variants (pass num_init_directions in regularizer_kwargs).
       p: order of the sliced distance (2).
+      slicing: the estimator of "sw" (module docstring): "uniform" (default),
+        "orthogonal" (Rowland et al. 2019), "qmc" (Nguyen, Bariletto & Ho 2024),
+        "control_variate_lower" / "control_variate_upper" (Nguyen & Ho 2024).
       regularizer_kwargs: extra keyword arguments of the `otzoo.ot` function, e.g.
         {"defining_function": "circular", "radius": 2.0} for "gsw" / "max_gsw"
         (default defining function "poly", degree 3), {"num_steps": 50} for "max_sw",
@@ -135,10 +154,17 @@ class SWAE(GlobalPenaltyAutoencoder):
                  penalty_weight=10.0, num_projections=None, p=2, regularizer_kwargs=None,
                  reconstruction="bce+l1", reconstruction_reduction="mean",
                  gaussian_encoder=False, prior="normal", prior_kwargs=None,
-                 jit_penalties=False, seed=0, **kwargs):
+                 jit_penalties=False, seed=0, slicing="uniform", **kwargs):
         if regularizer not in REGULARIZERS:
             raise ValueError(f"unknown regularizer {regularizer!r}; known: "
                              f"{', '.join(REGULARIZERS)}")
+        check_slicing(slicing)
+        if slicing != "uniform" and regularizer != "sw":
+            raise ValueError(f"slicing={slicing!r} is an estimator of regularizer 'sw'; "
+                             f"{regularizer!r} draws its own directions")
+        if slicing != "uniform" and "method" in (regularizer_kwargs or {}):
+            raise ValueError("pass the direction sampler once: slicing="
+                             f"{slicing!r} or regularizer_kwargs['method'], not both")
         super().__init__(encoder, decoder, penalty_weight=penalty_weight,
                          reconstruction=reconstruction,
                          reconstruction_reduction=reconstruction_reduction,
@@ -146,6 +172,7 @@ class SWAE(GlobalPenaltyAutoencoder):
                          prior=prior, prior_kwargs=prior_kwargs,
                          jit_penalties=jit_penalties, seed=seed, **kwargs)
         self.regularizer = regularizer
+        self.slicing = check_slicing(slicing, self.latent_dim, "latent")
         self.p = p
         options = dict(regularizer_kwargs or {})
         unknown = set(options) - _allowed_kwargs(regularizer)
@@ -202,7 +229,15 @@ class SWAE(GlobalPenaltyAutoencoder):
     def latent_divergence(self, codes, prior_codes, seed=None):
         """The regularizer D(codes, prior codes) (p-th power) on [N, d] global batches."""
         kw = self.regularizer_kwargs
+        if self.regularizer == "sw" and self.slicing in CONTROL_VARIATE_SLICINGS:
+            # The "uniform" directions of the same seed, and the control variate.
+            return control_variate_sliced_wasserstein(
+                    codes, prior_codes, self.num_projections, p=self.p,
+                    control_variate=CONTROL_VARIATE_SLICINGS[self.slicing], seed=seed,
+                    return_power=True, **kw)
         if self.regularizer == "sw":
+            if self.slicing != "uniform":
+                kw = {**kw, "method": self.slicing}
             return sliced_wasserstein(codes, prior_codes, self.num_projections, p=self.p,
                                       seed=seed, return_power=True, **kw)
         if self.regularizer == "gsw":

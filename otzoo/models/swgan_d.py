@@ -24,6 +24,12 @@ Recipe (the authors' code, swg.py): L = 10,000 directions, Adam(1e-4,
 beta_1=0.5) for both players, z ~ U[-1, 1]^d, one discriminator update per generator
 update.
 
+`slicing=` chooses the SW estimator in feature space, as in swgan (`otzoo.models.swgan`,
+where the choices and their papers are described): "uniform" (default, the paper's),
+"orthogonal" (Rowland et al. 2019), "qmc" (Nguyen, Bariletto & Ho, ICLR 2024; needs
+feature_dim <= 21201), "control_variate_lower" / "control_variate_upper" (Nguyen & Ho,
+ICLR 2024). max_swgan and dswgan, which choose their own directions, reject it.
+
 Metrics: `discriminator_loss` (BCE), `sw_loss` (the SW_2² the generator minimises).
 
 Deviations from the reference code, named: the reference code updates G before D within
@@ -34,16 +40,22 @@ References:
   Deshpande, Zhang, Schwing. Generative Modeling using the Sliced Wasserstein Distance.
     CVPR 2018. https://arxiv.org/abs/1803.11188
   Reference code: https://github.com/ishansd/swg (swg.py, discriminator.py).
+  Rowland et al. Orthogonal Estimation of Wasserstein Distances. AISTATS 2019.
+  Nguyen, Bariletto, Ho. Quasi-Monte Carlo for 3D Sliced Wasserstein. ICLR 2024.
+    https://arxiv.org/abs/2309.11713
+  Nguyen, Ho. Sliced Wasserstein Estimation with Control Variates. ICLR 2024.
+    https://arxiv.org/abs/2305.00402
 """
 
 import keras
 import tensorflow as tf
 
-from otzoo.losses.adversarial import bce_discriminator_loss, sliced_w2_squared
+from otzoo.losses.adversarial import bce_discriminator_loss
 from otzoo.models.adversarial import AdversarialModel, FeatureDiscriminatorMixin
 from otzoo.models.base import Compiled
 from otzoo.models.base import MODELS, gather_global
-from otzoo.models.swgan import check_num_projections
+from otzoo.models.swgan import (check_num_projections, check_slicing, slicing_directions,
+                                 slicing_loss)
 
 
 @MODELS.register("swgan_d")
@@ -56,6 +68,10 @@ class SWGAND(FeatureDiscriminatorMixin, AdversarialModel):
         on top of the features h(x) (every `otzoo.networks` builder with output_dim=1).
       num_projections: L, random directions in feature space per step.
       prior: latent prior (paper code: "uniform" on [-1, 1]^d).
+      slicing: the SW estimator in feature space, one of `otzoo.models.swgan.SLICINGS`:
+        "uniform" (default, the paper's), "orthogonal" (Rowland et al. 2019), "qmc"
+        (Nguyen, Bariletto & Ho 2024), "control_variate_lower" /
+        "control_variate_upper" (Nguyen & Ho 2024).
       **kwargs: see `AdversarialModel` (latent_dim, prior_kwargs, jit_penalties, seed).
     """
 
@@ -65,11 +81,14 @@ class SWGAND(FeatureDiscriminatorMixin, AdversarialModel):
     test_options = {"num_projections": 16}
 
     def __init__(self, generator, discriminator, num_projections=10_000, prior="uniform",
-                 **kwargs):
+                 slicing="uniform", **kwargs):
+        check_slicing(slicing)
         super().__init__(generator, {"discriminator": discriminator}, prior=prior, **kwargs)
         self.num_projections = check_num_projections(num_projections)
         self._split_discriminator()
         self.feature_dim = int(self.discriminator_features.output_shape[-1])
+        self.slicing = check_slicing(slicing, self.feature_dim, "feature")
+        self._sliced_loss = slicing_loss(slicing)
         # Each loss and its gradient with respect to its tensor arguments in one XLA
         # program (`Compiled`): the networks run outside, so the generator's gradient
         # flows through the features there. A forward-only compiled SW (`Jitted`) ran
@@ -87,12 +106,14 @@ class SWGAND(FeatureDiscriminatorMixin, AdversarialModel):
                 "discriminator": self.discriminator.trainable_variables}
 
     def generator_directions(self):
-        """Directions [feature_dim, L] for this step: L fresh random unit vectors."""
-        return self.random_directions(self.feature_dim, self.num_projections)
+        """Directions [feature_dim, L] for this step: L fresh unit vectors (`slicing`)."""
+        return slicing_directions(self, self.feature_dim, self.num_projections,
+                                  self.slicing)
 
     def feature_loss(self, real_features, fake_features, directions):
-        """The generator's loss on global feature batches [N, feature_dim]: SW_2²."""
-        return sliced_w2_squared(real_features, fake_features, directions)
+        """The generator's loss on global feature batches [N, feature_dim]: SW_2²
+        (`sliced_w2_squared`, or its control-variate estimate)."""
+        return self._sliced_loss(real_features, fake_features, directions)
 
     def discriminator_step(self, real, fake):
         """One step on the BCE of D(x) = sigmoid(w^T h(x) + b)."""
