@@ -43,6 +43,7 @@ variant (`--repeats` x `--block_seconds`, 3 x 1.5 s), so the run time is known u
 """
 
 import argparse
+import contextlib
 import importlib
 import os
 import statistics
@@ -59,6 +60,7 @@ import tensorflow as tf  # noqa: E402
 
 import otzoo.ot  # noqa: E402
 import zoo_configs  # noqa: E402
+from otzoo.models.priors import seed_from_generator  # noqa: E402
 from otzoo.registry import Registry  # noqa: E402
 from otzoo.training import strategies, trainer  # noqa: E402
 
@@ -67,15 +69,69 @@ BREAKDOWN = ("step", "step-metrics", "step-seedgen", "step-nojit")
 TRACE_SECONDS = 20  # rough build + trace + warm-up per variant (idle machine)
 
 
+# -- noise: stateful tf.random when timed, the zoo model's own draws when checked ---------
+class StatefulNoise:
+    """keras-io's noise: the stateful `tf.random` ops (what the timed plain steps draw)."""
+
+    def prior(self, config, n, dim):
+        if config.model_kwargs.get("prior", "normal") == "uniform":
+            return tf.random.uniform([n, dim], -1.0, 1.0)
+        return tf.random.normal([n, dim])
+
+    def directions(self, dim, num):
+        return tf.math.l2_normalize(tf.random.normal([dim, num]), axis=0)
+
+    def seed(self):
+        return tf.random.uniform([2], maxval=2**31 - 1, dtype=tf.int32)
+
+
+class ZooNoise:
+    """The draws of a zoo model's seed generator, made the way its `train_step` makes them.
+
+    A plain step traced with it (`check_entry`) and fed a copy of the zoo model (same
+    seed, same generator state) sees exactly the zoo step's noise, provided it draws
+    the same things in the same order; a different draw count shows up as a different
+    `seed_generator_state` after the step.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def prior(self, config, n, dim):
+        return self.model.sample_prior(n)
+
+    def directions(self, dim, num):
+        return self.model.random_directions(dim, num)
+
+    def seed(self):
+        return seed_from_generator(self.model.seed_generator)
+
+
+_NOISE = [StatefulNoise()]  # plain steps draw from the last one, at trace time
+
+
+@contextlib.contextmanager
+def drawing_from(noise):
+    """Plain steps traced inside draw from `noise` instead of the stateful ops."""
+    _NOISE.append(noise)
+    try:
+        yield noise
+    finally:
+        _NOISE.pop()
+
+
 # -- plain TF pieces (what a keras-io example writes inline) -------------------------------
 def prior(config, n, dim):
-    if config.model_kwargs.get("prior", "normal") == "uniform":
-        return tf.random.uniform([n, dim], -1.0, 1.0)
-    return tf.random.normal([n, dim])
+    return _NOISE[-1].prior(config, n, dim)
 
 
 def directions(dim, num):
-    return tf.math.l2_normalize(tf.random.normal([dim, num]), axis=0)
+    return _NOISE[-1].directions(dim, num)
+
+
+def stateless_seed():
+    """An int32 [2] seed, for an `otzoo.ot` function that draws from a stateless seed."""
+    return _NOISE[-1].seed()
 
 
 def flat(x):
@@ -194,32 +250,55 @@ def plain_swgan(m, config):
     return step
 
 
-def _feature_sw_step(m, config, theta_fn):
-    """SWGAN-D and max-SWGAN: a BCE step of D, then SW of G in D's features."""
-    G, D, features = m.generator, m.discriminator, m.discriminator_features
-    g_opt, d_opt = m.optimizer_for("generator"), m.optimizer_for("discriminator")
+def _feature_step(m, config, other_step, features, generator_loss, metrics):
+    """SWGAN-D, max-SWGAN, DSW-GAN and the Sinkhorn GAN share their algorithm box.
+
+    G(z) once; the other player's step on (x, G(z)) first, off G's tape; then G's step
+    on a distance between the *updated* network's features of x and of G(z) (same x, z).
+
+    Args:
+      other_step: (real, fake) -> the other player's loss, after its update.
+      features: (x, training) -> [n, k] features of that player's network.
+      generator_loss: (real features, fake features) -> the scalar G descends.
+      metrics: the zoo's names of (the other player's loss, the generator's loss).
+
+    Returns:
+      step(x) -> {name: loss} under the zoo's metric names (`check_entry` compares them).
+    """
+    G, g_opt = m.generator, m.optimizer_for("generator")
 
     @tf.function
     def step(x):
         z = prior(config, x.shape[0], m.latent_dim)
-        with tf.GradientTape() as g_tape:
+        with tf.GradientTape() as tape:
             fake = G(z, training=True)
-            with g_tape.stop_recording():
-                with tf.GradientTape() as d_tape:
-                    d_loss = bce_logits(D(x, training=True),
-                                        D(tf.stop_gradient(fake), training=True))
-                apply(d_opt, d_tape, d_loss, D.trainable_variables)
+            with tape.stop_recording():
+                other_loss = other_step(x, tf.stop_gradient(fake))
                 real_h = features(x, training=True)
-                theta = theta_fn()
-            loss = sw2(real_h, features(fake, training=True), theta)
-        apply(g_opt, g_tape, loss, G.trainable_variables)
-        return loss
+            loss = generator_loss(real_h, features(fake, training=True))
+        apply(g_opt, tape, loss, G.trainable_variables)
+        return dict(zip(metrics, (other_loss, loss)))
     return step
+
+
+def _bce_step(m):
+    """The discriminator's step on the binary cross-entropy of its logits."""
+    D, d_opt = m.discriminator, m.optimizer_for("discriminator")
+
+    def d_step(real, fake):
+        with tf.GradientTape() as tape:
+            d_loss = bce_logits(D(real, training=True), D(fake, training=True))
+        apply(d_opt, tape, d_loss, D.trainable_variables)
+        return d_loss
+    return d_step
 
 
 @PLAIN_STEPS.register("swgan_d")
 def plain_swgan_d(m, config):
-    return _feature_sw_step(m, config, lambda: directions(m.feature_dim, m.num_projections))
+    def sw2_random(real_h, fake_h):
+        return sw2(real_h, fake_h, directions(m.feature_dim, m.num_projections))
+    return _feature_step(m, config, _bce_step(m), m.discriminator_features, sw2_random,
+                         ("discriminator_loss", "sw_loss"))
 
 
 @PLAIN_STEPS.register("max_swgan")
@@ -227,8 +306,56 @@ def plain_max_swgan(m, config):
     if m.direction != "discriminator":
         return None  # the "optimized" direction has no plain step here
     head = m.discriminator_head
-    return _feature_sw_step(m, config, lambda: tf.stop_gradient(
-        tf.math.l2_normalize(tf.convert_to_tensor(head.kernel), axis=0)))
+
+    def sw2_head(real_h, fake_h):  # along D's (updated) head, which G does not move
+        theta = tf.math.l2_normalize(tf.convert_to_tensor(head.kernel), axis=0)
+        return sw2(real_h, fake_h, tf.stop_gradient(theta))
+    return _feature_step(m, config, _bce_step(m), m.discriminator_features, sw2_head,
+                         ("discriminator_loss", "max_sw_loss"))
+
+
+@PLAIN_STEPS.register("dswgan")
+def plain_dswgan(m, config):
+    """Nguyen et al. 2021 (the authors' `compute_lossDSWD`): D's BCE step; T Adam ascent
+    steps of the direction map f on the updated D's features; G's step on DSW_2²."""
+
+    def dsw2(real_h, fake_h):
+        # Reuses otzoo.ot's DSW with the model's `DistributionalSlicer` (f and its Adam
+        # state, kept across steps as the authors keep `transform_net`): the ascent runs
+        # on stop-gradient copies of the features and DSW_2² holds the updated f fixed.
+        return otzoo.ot.distributional_sliced_wasserstein(
+            real_h, fake_h, seed=stateless_seed(), slicer=m.slicer, return_power=True)
+    return _feature_step(m, config, _bce_step(m), m.discriminator_features, dsw2,
+                         ("discriminator_loss", "dsw_loss"))
+
+
+@PLAIN_STEPS.register("sinkhorn_gan")
+def plain_sinkhorn_gan(m, config):
+    """Genevay et al. 2018, Algorithm 1 with a learned cost: the critic f ascends the
+    Sinkhorn loss S(f(x), f(G(z))), its weights clipped to [-c, c] after; G descends S."""
+    C, c_opt = m.critic, m.optimizer_for("critic")
+    options = dict(epsilon=m.epsilon, p=m.p, num_iters=m.num_iters, tol=None,
+                   value="transport")
+
+    def S(x, y):
+        # W_eps = <P, C> after exactly L log-domain iterations, differentiated through
+        # them: reuses otzoo.ot.sinkhorn.
+        w = lambda a, b: otzoo.ot.sinkhorn(a, b, **options)  # noqa: E731
+        return 2.0 * w(x, y) - w(x, x) - w(y, y)
+
+    def features(x, training=True):
+        return flat(C(x, training=training))
+
+    def critic_step(real, fake):
+        with tf.GradientTape() as tape:
+            c_loss = -S(features(real), features(fake))
+        apply(c_opt, tape, c_loss, C.trainable_variables)
+        if m.clip_value is not None:
+            for w in C.trainable_variables:
+                w.assign(tf.clip_by_value(w, -m.clip_value, m.clip_value))
+        return c_loss
+    return _feature_step(m, config, critic_step, features, S,
+                         ("critic_loss", "sinkhorn_loss"))
 
 
 @PLAIN_STEPS.register("vae")
@@ -375,6 +502,63 @@ def fixed_batch(config, k):
     return tf.constant(rng.uniform(lo, hi, shape), tf.float32)
 
 
+# Entries whose plain step draws all its noise through `prior` / `directions` /
+# `stateless_seed` in the zoo's order and returns the zoo's metric names: `check_entry`
+# proves each does the zoo step's work before it is timed.
+CHECKED = ("dswgan", "max_swgan", "sinkhorn_gan", "swgan_d")
+CHECK_STEPS = 2  # the second step's losses see the first step's updates
+CHECK_TOLERANCE = dict(rtol=1e-4, atol=1e-6)
+
+
+def check_entry(name, config):
+    """Checks that an entry's plain step computes what the zoo's `train_step` computes.
+
+    From the same weights (two builds with one seed), batch and noise (`ZooNoise`: the
+    plain copy's seed generator, in the zoo's order), runs `CHECK_STEPS` steps of the
+    plain step and of `tf.function(model.train_step)`. Every loss the plain step returns
+    must equal the zoo's metric of that name at every step, and every model variable
+    after the last step (the networks and their batch-norm statistics, the DSW slicer's
+    f and Adam state, the seed generator's state: as many draws) must equal the zoo's:
+    |plain - zoo| <= atol + rtol |zoo| (`CHECK_TOLERANCE`; the zoo's penalties are
+    XLA-compiled and round differently from the plain ops).
+
+    Returns:
+      The largest |plain - zoo| / (atol + rtol |zoo|) over all of them (<= 1).
+
+    Raises:
+      AssertionError: naming the first quantity out of tolerance and by how much.
+    """
+    strategy = tf.distribute.get_strategy()
+    zoo, plain = build(config, strategy), build(config, strategy)
+    batch = fixed_batch(config, int(getattr(zoo, "real_batches_per_step", 1)))
+    zoo_step = tf.function(zoo.train_step)
+    compared = []  # (what, plain value, zoo value)
+    with drawing_from(ZooNoise(plain)):  # the plain step is traced at its first call
+        plain_step = PLAIN_STEPS.get(name)(plain, config)
+        for i in range(CHECK_STEPS):
+            for tracker in zoo.metrics:  # running means: keep this step's value only
+                tracker.reset_state()
+            logs, plain_logs = zoo_step(batch), plain_step(batch)
+            compared += [(f"step {i + 1} {key}", value, logs[key])
+                         for key, value in plain_logs.items()]
+    # Built alike, so listed alike (Keras numbers the second copy's names apart).
+    for z, p in zip(zoo.variables, plain.variables, strict=True):
+        assert z.shape == p.shape, (z.path, p.path)
+        compared.append((f"{z.path} after {CHECK_STEPS} steps", p, z))
+    worst = 0.0
+    for what, p, z in compared:
+        p, z = np.asarray(p, np.float64), np.asarray(z, np.float64)
+        excess = np.abs(p - z) / (CHECK_TOLERANCE["atol"] + CHECK_TOLERANCE["rtol"]
+                                  * np.abs(z))
+        if np.max(excess) > 1:
+            raise AssertionError(
+                f"{name}: the plain step differs from the zoo's at {what}: max |plain - "
+                f"zoo| = {np.max(np.abs(p - z)):.3g}, {np.max(excess):.3g} x the "
+                f"tolerance {CHECK_TOLERANCE}")
+        worst = max(worst, float(np.max(excess)))
+    return worst
+
+
 def runners(name, config, args):
     """{variant: (call() -> something to block on)}, and a note."""
     strategy = strategies.make_strategy("auto")
@@ -475,6 +659,12 @@ def main(argv=None):
     rows, notes = [], []
     for name in names:
         args.breakdown_variants = BREAKDOWN if args.breakdown == "all" else ()
+        if name in CHECKED:
+            worst = check_entry(name, load_config(name, args))
+            notes.append(f"{name}: plain step = zoo step ({CHECK_STEPS} steps from the "
+                         f"same weights, batch and noise: losses and weights within "
+                         f"{worst:.2f} x the tolerance {CHECK_TOLERANCE})")
+            print(f"  checked {name}", flush=True)
         rates, images, entry_notes = time_entry(name, args)
         ratio = rates["otzoo"] / rates["plain"] if "plain" in rates else None
         if args.breakdown == "auto" and ratio is not None and ratio < args.goal:

@@ -69,4 +69,6 @@ def get_config(arg=None):
     config.model_kwargs.penalty_weight = 10.0
     config.model_kwargs.num_projections = 50
     config.model_kwargs.prior = "normal"
+    # The SW estimator (`otzoo.models.swgan.SLICINGS`): the paper's plain Monte Carlo.
+    config.model_kwargs.slicing = "uniform"
     return _common.select(config, arg, paper)

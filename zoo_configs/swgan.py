@@ -54,6 +54,8 @@ def get_config(arg=None):
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.num_projections = 1000
     config.model_kwargs.prior = "uniform"
+    # The SW estimator (`otzoo.models.swgan.SLICINGS`): the paper's plain Monte Carlo.
+    config.model_kwargs.slicing = "uniform"
     config.compile.generator_optimizer = _common.optimizer(
         "Adam", learning_rate=5e-4, beta_1=0.5)
     return _common.select(config, arg, paper)
