@@ -247,6 +247,15 @@ class GenerativeModel(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
+    def training_only_variables(self):
+        """Variables that only training reads, left out of exports (subclasses extend).
+
+        The exported signatures compute with the generator / encoder / decoder; state
+        that steers training alone (e.g. DSW-GAN's direction map and its optimizer
+        moments) would only make the SavedModel larger.
+        """
+        return []
+
     # -- optimizers: one per player -------------------------------------------------
     main_player = None  # the player whose optimizer fills Keras' `optimizer` slot
 
