@@ -5,8 +5,8 @@
     evaluation.fid(extractor.features(x), extractor.features(y))
 
 Three concerns, three places:
-  metrics/          pure metrics on arrays (FID, KID, classifier score, precision/recall,
-                    W2/SW2, reconstruction errors)
+  metrics/          pure metrics on arrays (FID, KID, classifier score, class entropy,
+                    precision/recall, W2/SW2, reconstruction errors)
   classifier/       the frozen Fashion-MNIST classifier: network, training, export, loading,
                     and its command (//otzoo/evaluation:train_classifier)
   the apps, here:   exported_model (an export seen in [0, 1]), evaluator (all metrics of
@@ -24,14 +24,14 @@ from otzoo.evaluation.evaluator import (EvaluationSettings, evaluate_model,
                                         evaluate_real_floor, sample_metrics)
 from otzoo.evaluation.exported_model import ExportedModel
 from otzoo.evaluation.leaderboard import write_leaderboard
-from otzoo.evaluation.metrics import (classifier_score, exact_w2, fid, frechet_distance,
-                                      gaussian_statistics, kid, latent_mmd, precision_recall,
-                                      reconstruction_errors, sliced_w2)
+from otzoo.evaluation.metrics import (class_entropy, classifier_score, exact_w2, fid,
+                                      frechet_distance, gaussian_statistics, kid, latent_mmd,
+                                      precision_recall, reconstruction_errors, sliced_w2)
 
 __all__ = [
     "FeatureExtractor", "export_classifier", "lenet", "load_classifier", "train_classifier",
-    "classifier_score", "EvaluationSettings", "evaluate_model", "evaluate_real_floor",
-    "sample_metrics", "ExportedModel", "fid", "frechet_distance", "gaussian_statistics",
-    "kid", "write_leaderboard", "precision_recall", "reconstruction_errors", "exact_w2",
-    "latent_mmd", "sliced_w2",
+    "class_entropy", "classifier_score", "EvaluationSettings", "evaluate_model",
+    "evaluate_real_floor", "sample_metrics", "ExportedModel", "fid", "frechet_distance",
+    "gaussian_statistics", "kid", "write_leaderboard", "precision_recall",
+    "reconstruction_errors", "exact_w2", "latent_mmd", "sliced_w2",
 ]

@@ -8,6 +8,7 @@ images in [0, 1] against the Fashion-MNIST test split:
 | fid_fmnist ↓ | Fréchet distance in the project classifier's features | frechet |
 | kid ↓, kid_std | unbiased MMD², cubic polynomial kernel, in the same features | kid |
 | classifier_score ↑, classifier_score_std | Inception Score analogue | classifier_score |
+| class_entropy ↑ | class coverage: entropy (nats, ≤ log 10) of the predicted classes | class_entropy |
 | precision ↑, recall ↑ | k-NN manifolds (k = 3) in the same features | precision_recall |
 | w2 ↓ | exact W_2 in pixel space on `num_w2_samples` images of each set | transport |
 | sw2 ↓ | SW_2 in pixel space, `num_projections` (10⁴) directions | transport |
@@ -33,8 +34,8 @@ on the 2-core machine while other jobs ran (`timings_s` in each metrics.json): s
 recall 16 s, exact W2 3 s, SW2 82 s (sorting 2 × 10⁸ projected values). Real floor:
 103 s. (KID has since been made ~3x cheaper: the cube is two products, not a pow.)
 
-References: each metric's module (frechet, kid, classifier_score, precision_recall,
-transport, reconstruction) cites its paper.
+References: each metric's module (frechet, kid, classifier_score, class_entropy,
+precision_recall, transport, reconstruction) cites its paper.
 """
 
 import datetime
@@ -45,9 +46,11 @@ import time
 import numpy as np
 
 # Functions imported from their modules: the package namespace binds `kid`,
-# `classifier_score` and `precision_recall` to the functions, not the modules.
+# `classifier_score`, `class_entropy` and `precision_recall` to the functions, not the
+# modules.
 from otzoo import checks
 from otzoo.evaluation.metrics import frechet, reconstruction, transport
+from otzoo.evaluation.metrics.class_entropy import class_entropy
 from otzoo.evaluation.metrics.classifier_score import classifier_score
 from otzoo.evaluation.metrics.kid import DEFAULT_NUM_SUBSETS, DEFAULT_SUBSET_SIZE, kid
 from otzoo.evaluation.metrics.precision_recall import DEFAULT_K, precision_recall
@@ -101,8 +104,8 @@ def sample_metrics(generated, real, extractor, settings, timings=None):
     """Every sample-based metric of `generated` vs. `real` (both [n, H, W, C] in [0, 1]).
 
     Returns:
-        dict: fid_fmnist, kid, kid_std, classifier_score, classifier_score_std, precision,
-        recall, w2, sw2 (Python floats).
+        dict: fid_fmnist, kid, kid_std, classifier_score, classifier_score_std,
+        class_entropy, precision, recall, w2, sw2 (Python floats).
     """
     timings = {} if timings is None else timings
 
@@ -126,6 +129,7 @@ def sample_metrics(generated, real, extractor, settings, timings=None):
     metrics["classifier_score"], metrics["classifier_score_std"] = timed(
         "classifier_score", classifier_score, probabilities,
         num_splits=settings.classifier_score_splits)
+    metrics["class_entropy"] = timed("class_entropy", class_entropy, probabilities)
     metrics["precision"], metrics["recall"] = timed(
         "precision_recall", precision_recall, features_real, features_generated,
         k=settings.k)

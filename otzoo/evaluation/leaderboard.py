@@ -29,6 +29,7 @@ COLUMNS = [
     ("FID-FMNIST ↓", "fid_fmnist", "{:.2f}"),
     ("KID ↓", "kid", "kid"),
     ("CS ↑", "classifier_score", "{:.2f}"),
+    ("class H ↑", "class_entropy", "{:.3f}"),
     ("precision ↑", "precision", "{:.3f}"),
     ("recall ↑", "recall", "{:.3f}"),
     ("W2 ↓", "w2", "{:.3f}"),
@@ -170,7 +171,8 @@ def render(rows, floor):
         f"features of the project's frozen Fashion-MNIST classifier (`exported/classifier`, "
         f"version {classifier.get('version', '?')}, test accuracy "
         f"{'?' if accuracy is None else f'{accuracy:.4f}'}); CS is its classifier score "
-        f"(Inception Score analogue, at most 10).") if settings else (
+        f"(Inception Score analogue, at most 10); class H the entropy (nats) of the classes "
+        f"it assigns to the samples, at most log 10 = 2.303.") if settings else (
         "No evaluation found yet: run `bazel run //otzoo:evaluate -- --model=all` and "
         "`bazel run //otzoo:evaluate -- --real_floor`.")
     notes = ["Autoencoders only: recon. MSE (per pixel) and BCE (nats per image) on test "

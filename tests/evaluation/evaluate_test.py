@@ -11,6 +11,7 @@ import pytest
 import scipy.linalg
 import scipy.spatial
 import scipy.special
+import scipy.stats
 
 from otzoo import export
 from otzoo.evaluation import classifier, evaluator, leaderboard
@@ -21,7 +22,7 @@ from tests.evaluation import helpers
 SMALL = dict(num_samples=120, num_w2_samples=60, num_projections=64, kid_subsets=4,
              kid_subset_size=50, classifier_score_splits=2, seed=0)
 SAMPLE_KEYS = {"fid_fmnist", "kid", "kid_std", "classifier_score", "classifier_score_std",
-               "precision", "recall", "w2", "sw2"}
+               "class_entropy", "precision", "recall", "w2", "sw2"}
 AUTOENCODER_KEYS = {"reconstruction_mse", "reconstruction_bce", "latent_sw2", "latent_mmd"}
 
 
@@ -54,8 +55,8 @@ def _finite(metrics, keys):
 
 
 def _metrics_by_hand(generated, extractor, test_images, settings):
-    """FID, classifier score and k-NN precision/recall in plain NumPy/SciPy, against the
-    evaluator's documented real subset of `test_images`."""
+    """FID, classifier score, class entropy and k-NN precision/recall in plain
+    NumPy/SciPy, against the evaluator's documented real subset of `test_images`."""
     index = np.sort(np.random.default_rng(settings.seed).choice(
             len(test_images), settings.num_samples, replace=False))
     real = test_images[index]
@@ -67,11 +68,14 @@ def _metrics_by_hand(generated, extractor, test_images, settings):
     root = scipy.linalg.sqrtm(cov_g @ cov_r).real
     fid = np.sum((mu_g - mu_r) ** 2) + np.trace(cov_g + cov_r - 2 * root)
     # Classifier score exp(E_x KL(p(y|x) || p(y))), averaged over splits.
+    probabilities = np.asarray(extractor.probabilities(generated), np.float64)
     scores = []
-    for part in np.array_split(np.asarray(extractor.probabilities(generated), np.float64),
-                               settings.classifier_score_splits):
+    for part in np.array_split(probabilities, settings.classifier_score_splits):
         kl = scipy.special.rel_entr(part, part.mean(0, keepdims=True)).sum(1)
         scores.append(np.exp(kl.mean()))
+    # Class entropy: Shannon entropy (nats) of the predicted-class counts.
+    class_entropy = scipy.stats.entropy(np.bincount(np.argmax(probabilities, axis=1),
+                                                    minlength=probabilities.shape[1]))
 
     # Improved precision/recall (Kynkäänniemi et al. 2019) by brute force.
     def coverage(queries, support):
@@ -81,6 +85,7 @@ def _metrics_by_hand(generated, extractor, test_images, settings):
                               <= radii[None, :] * (1 + 1e-9), axis=1))
 
     return {"fid_fmnist": fid, "classifier_score": np.mean(scores),
+            "class_entropy": class_entropy,
             "precision": coverage(f_gen, f_real), "recall": coverage(f_real, f_gen)}
 
 
@@ -145,6 +150,8 @@ def test_evaluate_model_writes_metrics_and_images(zoo, tmp_path):
     real_metrics = evaluator.sample_metrics(lookalikes, real, extractor, settings)
     expected = _metrics_by_hand(lookalikes, extractor, test_images, settings)
     assert 0.2 < expected["precision"] < 1 and 0.2 < expected["recall"] < 1, expected
+    # Real images spread over the classes: the class-entropy oracle is not checked at 0.
+    assert 1.5 < expected["class_entropy"] <= math.log(10), expected
     for key, value in expected.items():
         assert real_metrics[key] == pytest.approx(value, rel=1e-4, abs=1e-9), key
     assert set(result["images"]) == {"samples", "interpolation", "reconstructions",
@@ -251,7 +258,8 @@ def test_leaderboard_rows_order_floor_and_marks(tmp_path):
     info = {"version": 1, "test_accuracy": 0.91}
 
     def result(fid, **overrides):
-        return {"metrics": {"fid_fmnist": fid, "kid": 1e-3, "kid_std": 1e-4},
+        return {"metrics": {"fid_fmnist": fid, "kid": 1e-3, "kid_std": 1e-4,
+                            "classifier_score": 4.5, "class_entropy": math.log(10)},
                 "settings": overrides.get("settings", settings), "classifier": info,
                 "images": {"samples": "samples.png"}}
 
@@ -271,8 +279,10 @@ def test_leaderboard_rows_order_floor_and_marks(tmp_path):
     names = [line.split("`")[1] for line in table[2:]]
     assert names == ["better", "other_settings", "worse", "pending"]
     assert "real data" in table[1] and "0.10" in table[1]
+    assert "| CS ↑ | class H ↑ | precision ↑ |" in table[0]
     better = table[2]
     assert "| 2 |" in better and "1.00" in better and "0.0010 ± 0.0001" in better  # KID
+    assert "| 4.50 | 2.303 | — |" in better  # CS, class H, no precision
     assert "| 7 | 1.5 min |" in better and 'src="better/2/eval/samples.png"' in better
     assert "†" in table[3] and "†" not in better and "not evaluated" in table[5]
     assert "classifier" not in "".join(table) and "test accuracy 0.9100" in text

@@ -24,6 +24,23 @@ from otzoo.evaluation.metrics import _checks
 EPSILON = 1e-12
 
 
+def check_probabilities(probabilities):
+    """`probabilities` as a float64 [n, K] array of non-negative rows summing to 1.
+
+    Shared with `class_entropy`: both read the classifier's softmax outputs. Rows may
+    miss 1 by 1e-4 (float32 softmax).
+
+    Raises:
+        ValueError: not a finite numeric [n, K] array of such rows.
+    """
+    probabilities = _checks.features(probabilities, "probabilities")
+    if np.any(probabilities < 0) or not np.allclose(probabilities.sum(axis=1), 1.0,
+                                                    atol=1e-4):
+        raise ValueError("probabilities must be non-negative rows summing to 1 (softmax "
+                         "outputs)")
+    return probabilities
+
+
 def classifier_score(probabilities, num_splits=10):
     """CS of class probabilities p(y | x) [n, num_classes] (rows sum to 1).
 
@@ -37,12 +54,8 @@ def classifier_score(probabilities, num_splits=10):
     Raises:
         ValueError: not a [n, K] probability matrix, or fewer rows than splits.
     """
-    probabilities = _checks.features(probabilities, "probabilities")
+    probabilities = check_probabilities(probabilities)
     num_splits = _checks.positive_int(num_splits, "num_splits")
-    if np.any(probabilities < 0) or not np.allclose(probabilities.sum(axis=1), 1.0,
-                                                    atol=1e-4):
-        raise ValueError("probabilities must be non-negative rows summing to 1 (softmax "
-                         "outputs)")
     if probabilities.shape[0] < num_splits:
         raise ValueError(f"need at least num_splits={num_splits} rows, got "
                          f"{probabilities.shape[0]}")
