@@ -22,7 +22,7 @@ features of the project's frozen classifier `exported/classifier`, newest versio
 the pixel-space SW_2 (`otzoo.evaluation.metrics.transport.sliced_w2`, 1000 fixed directions),
 both on the same generated images against the same Fashion-MNIST test images.
 
-What it asserts (full: 3000 steps of batch 256 per L; quick: L in {10, 1000}, 60 steps):
+What it asserts (full: 2000 steps of batch 256 per L; quick: L in {10, 1000}, 60 steps):
 1. Training lowers the loss it minimises: the mean sw_loss of the last epoch is below
    that of the first (the trainer's logged SW_2^2 estimate, at every L).
 2. Full mode: each trained generator's FID-FMNIST is below that of the untrained
@@ -43,8 +43,8 @@ Seconds per step: the wall time of the epochs after the first (the first one tra
 train step and fills the shuffle buffer), read from the trainer's TensorBoard epoch
 events; they vary with the machine's load.
 
-Deviations from the paper: fewer steps (3000, a third of the shipped default's 9000,
-so that the four trainings fit ~5 minutes alone) and the zoo's
+Deviations from the paper: fewer steps (2000, under a quarter of the shipped default's 9000,
+so that the four trainings fit ~10 minutes alone) and the zoo's
 small generator, to fit a 2-core CPU; the paper trains with up to 10^4 projections until
 convergence. Each workdir is a temporary directory: a rerun retrains from scratch
 (minutes), so resuming is not worth keeping checkpoints around.
@@ -82,7 +82,7 @@ from otzoo.training import strategies, trainer  # noqa: E402
 from zoo_configs import swgan as swgan_config  # noqa: E402
 
 FIGURE_NAME = "swgan_projections.png"
-FULL = dict(projections=(10, 100, 1000, 10_000), steps=3000, epochs=6, base_filters=32,
+FULL = dict(projections=(10, 100, 1000, 10_000), steps=2000, epochs=5, base_filters=32,
             num_samples=2000)
 QUICK = dict(projections=(10, 1000), steps=60, epochs=3, base_filters=32, num_samples=500)
 SW_EVAL_PROJECTIONS = 1000
