@@ -8,8 +8,21 @@ critic with k = 100 output features, epsilon = 100, L = 10, clip 0.01, z ~ N(0, 
 Named deviations from the authors' code (`--variant=paper`): RMSProp(2e-4) instead of
 5e-5 for both players (`zoo_configs/wgan.py` found 5e-5 too slow for a CPU budget of
 ~10^3 updates with the same clipped critic; not measured for this model), batch 64
-instead of 100-1000, 20,000 steps instead of 10^5 (a step took ~29 ms on a loaded 2-core
-machine: ~10 min), 32 base filters and no batch norm in the critic.
+instead of 100-1000, 30,000 steps instead of 10^5, 32 base filters and no batch norm in
+the critic.
+
+Steps (one run, evaluated at 10,000 and resumed to 30,000; 10^4 samples, our evaluator;
+wall time on the 2-core AMD EPYC with niced test jobs of other work beside it, 19-29
+ms/step):
+
+| steps | FID-FMNIST | recall | precision | wall time |
+|---|---|---|---|---|
+| 10,000 | 73.35 | 0.000 | 0.852 | 223 s |
+| 30,000 (default, `exported/sinkhorn_gan/1`) | 68.68 | 0.000 | 0.860 | 744 s |
+
+The samples are blurred garment silhouettes (tops, trousers, bags) without texture, and
+recall is 0, class entropy 1.82: the weakest entry of the zoo. epsilon, the clip value
+and the learning rate were not ablated.
 
     bazel run //otzoo:train -- --model=sinkhorn_gan
     bazel run //otzoo:train -- --model=sinkhorn_gan --variant=paper
@@ -55,7 +68,7 @@ def paper(config):
 
 
 def get_config(arg=None):
-    config = _common.base_config("sinkhorn_gan", value_range=(-1, 1), steps=20_000,
+    config = _common.base_config("sinkhorn_gan", value_range=(-1, 1), steps=30_000,
                                  steps_per_epoch=1000)
     config.networks.generator = _common.conv_decoder(config, LATENT_DIM, output_activation="tanh")
     config.networks.critic = _common.conv_encoder(config, output_dim=FEATURE_DIM)
