@@ -158,6 +158,24 @@ def test_export_loads_and_serves_like_tf_serving(version):
                              {sample_n.inputs["num_samples"].name: too_many,
                               sample_n.inputs["seed"].name: 0})
 
+            # Every shipped version refuses bad requests in the graph (README, "Exported
+            # models and TF Serving"): NaN/Inf inputs and more rows than the cap.
+            latent, shape = int(card["latent_dim"]), list(card["data"]["shape"])
+            bad = {"sample": [np.full([2, latent], np.nan, np.float32),
+                              np.zeros([cap + 1, latent], np.float32)],
+                   "decode": [np.full([2, latent], np.inf, np.float32)],
+                   "encode": [np.full([2, *shape], np.nan, np.float32),
+                              np.zeros([cap + 1, *shape], np.float32)],
+                   "reconstruct": [np.full([2, *shape], -np.inf, np.float32)]}
+            for name, requests in bad.items():
+                if name not in signatures:
+                    continue
+                (key, spec), = signatures[name].inputs.items()
+                for request in requests:
+                    with pytest.raises(tf.errors.InvalidArgumentError, match=name):
+                        sess.run({k: v.name for k, v in signatures[name].outputs.items()},
+                                 {spec.name: request})
+
 
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"] + sys.argv[1:]))
