@@ -11,7 +11,7 @@ wall time on the 2-core AMD EPYC, 12-17 ms/step, nothing else running):
 
 | steps | FID-FMNIST | recall | precision | class entropy | wall time |
 |---|---|---|---|---|---|
-| 3000 (`exported/gan/1`, an earlier session, git history) | 20.09 | 0.320 | 0.479 | - | 14.7 min (loaded) |
+| 3000 (`gan/1`, git history) | 20.09 | 0.320 | 0.479 | - | 14.7 min (loaded) |
 | 10,000 | 7.80 | 0.558 | 0.492 | 2.295 | 171 s |
 | 30,000 (default, `exported/gan/2`) | 5.07 | 0.628 | 0.568 | 2.299 | 519 s |
 

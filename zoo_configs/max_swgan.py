@@ -10,7 +10,7 @@ wall time on the 2-core AMD EPYC, 13-16 ms/step; a niced test ran beside it for 
 
 | steps | FID-FMNIST | recall | precision | class entropy | wall time |
 |---|---|---|---|---|---|
-| 3000 (`exported/max_swgan/1`, an earlier session, git history) | 35.07 | 0.068 | 0.556 | - | 13.0 min (loaded) |
+| 3000 (`max_swgan/1`, git history) | 35.07 | 0.068 | 0.556 | - | 13.0 min (loaded) |
 | 10,000 | 12.62 | 0.369 | 0.533 | 2.281 | 167 s |
 | 30,000 (default, `exported/max_swgan/2`) | 5.86 | 0.525 | 0.578 | 2.294 | 509 s |
 

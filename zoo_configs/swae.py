@@ -12,7 +12,7 @@ wall time on the 2-core AMD EPYC, ~14 ms/step, nothing else running):
 
 | steps | FID-FMNIST | recall | precision | class entropy | recon. MSE | wall time |
 |---|---|---|---|---|---|---|
-| 3000 (`exported/swae/1`, an earlier session, git history) | 27.16 | 0.184 | 0.760 | - | 0.0222 | 20.0 min (loaded) |
+| 3000 (`swae/1`, git history) | 27.16 | 0.184 | 0.760 | - | 0.0222 | 20.0 min (loaded) |
 | 8000 | 25.51 | 0.186 | 0.816 | 2.214 | 0.0194 | 116 s |
 | 24,000 (default, `exported/swae/2`) | 22.00 | 0.206 | 0.819 | 2.214 | 0.0186 | 346 s |
 

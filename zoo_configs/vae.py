@@ -10,7 +10,7 @@ wall time on the 2-core AMD EPYC, ~9 ms/step, nothing else running):
 
 | steps | FID-FMNIST | recall | precision | class entropy | recon. MSE | wall time |
 |---|---|---|---|---|---|---|
-| 3000 (`exported/vae/1`, an earlier session, git history) | 39.10 | 0.150 | 0.815 | - | 0.0162 | 23.2 min (loaded) |
+| 3000 (`vae/1`, git history) | 39.10 | 0.150 | 0.815 | - | 0.0162 | 23.2 min (loaded) |
 | 8000 | 34.33 | 0.186 | 0.815 | 2.219 | 0.0145 | 119 s |
 | 24,000 (default, `exported/vae/2`) | 31.40 | 0.201 | 0.823 | 2.214 | 0.0138 | 333 s |
 

@@ -16,7 +16,7 @@ wall time on the 2-core AMD EPYC, ~14 ms/step, nothing else running):
 
 | steps | FID-FMNIST | recall | precision | class entropy | recon. MSE | wall time |
 |---|---|---|---|---|---|---|
-| 3000 (`exported/wae_gan/1`, an earlier session, git history) | 23.17 | 0.121 | 0.800 | - | 0.0210 | 11.2 min (loaded) |
+| 3000 (`wae_gan/1`, git history) | 23.17 | 0.121 | 0.800 | - | 0.0210 | 11.2 min (loaded) |
 | 8000 | 20.74 | 0.154 | 0.841 | 2.179 | 0.0172 | 119 s |
 | 24,000 (default, `exported/wae_gan/2`) | 16.88 | 0.149 | 0.889 | 2.182 | 0.0155 | 350 s |
 

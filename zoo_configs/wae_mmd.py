@@ -12,7 +12,7 @@ wall time on the 2-core AMD EPYC, ~14 ms/step, nothing else running):
 
 | steps | FID-FMNIST | recall | precision | class entropy | recon. MSE | wall time |
 |---|---|---|---|---|---|---|
-| 3000 (`exported/wae_mmd/1`, an earlier session, git history) | 28.62 | 0.313 | 0.734 | - | 0.0171 | 13.6 min (loaded) |
+| 3000 (`wae_mmd/1`, git history) | 28.62 | 0.313 | 0.734 | - | 0.0171 | 13.6 min (loaded) |
 | 8000 | 24.58 | 0.350 | 0.728 | 2.234 | 0.0137 | 115 s |
 | 24,000 (default, `exported/wae_mmd/2`) | 22.57 | 0.357 | 0.740 | 2.231 | 0.0126 | 342 s |
 

@@ -15,7 +15,7 @@ re-evaluations ran beside it):
 
 | steps | FID-FMNIST | recall | precision | class entropy | wall time |
 |---|---|---|---|---|---|
-| 1500 (`exported/wgan/2`, an earlier session, git history) | 54.32 | 0.013 | 0.520 | - | 8.5 min (loaded) |
+| 1500 (`wgan/2`, git history) | 54.32 | 0.013 | 0.520 | - | 8.5 min (loaded) |
 | 4000 | 33.49 | 0.171 | 0.451 | 2.208 | 196 s |
 | 12,000 (default, `exported/wgan/3`) | 23.31 | 0.349 | 0.424 | 2.272 | 607 s |
 

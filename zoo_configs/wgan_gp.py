@@ -12,7 +12,7 @@ wall time on the 2-core AMD EPYC, ~100 ms/step, nothing else running):
 
 | steps | FID-FMNIST | recall | precision | class entropy | wall time |
 |---|---|---|---|---|---|
-| 1500 (`exported/wgan_gp/1`, an earlier session, git history) | 32.62 | 0.231 | 0.461 | - | 28.5 min (loaded) |
+| 1500 (`wgan_gp/1`, git history) | 32.62 | 0.231 | 0.461 | - | 28.5 min (loaded) |
 | 1500 (this run) | 32.92 | 0.227 | 0.463 | 2.205 | 159 s |
 | 4500 (default, `exported/wgan_gp/2`) | 12.71 | 0.426 | 0.465 | 2.292 | 468 s |
 

@@ -8,7 +8,7 @@ images in [0, 1] against the Fashion-MNIST test split:
 | fid_fmnist ↓ | Fréchet distance in the project classifier's features | frechet |
 | kid ↓, kid_std | unbiased MMD², cubic polynomial kernel, in the same features | kid |
 | classifier_score ↑, classifier_score_std | Inception Score analogue | classifier_score |
-| class_entropy ↑ | class coverage: entropy (nats, ≤ log 10) of the predicted classes | class_entropy |
+| class_entropy ↑ | entropy (nats, ≤ log 10) of the predicted classes | class_entropy |
 | precision ↑, recall ↑ | k-NN manifolds (k = 3) in the same features | precision_recall |
 | w2 ↓ | exact W_2 in pixel space on `num_w2_samples` images of each set | transport |
 | sw2 ↓ | SW_2 in pixel space, `num_projections` (10⁴) directions | transport |
