@@ -30,7 +30,7 @@ More steps help (the SW loss keeps falling: 0.0081 at 3000, 0.0076 at 9000); EMA
 not at 9000 and hurts at 3000 (its ~1000-step window still holds early weights), so it
 stays off. 9000 steps fit the README's 15-minute budget here.
 
-Slicing (`model_kwargs.slicing`, issue #17; 3000 steps, this config otherwise, one seed):
+Slicing (`model_kwargs.slicing`; 3000 steps, this config otherwise, one seed):
 
 | slicing | FID-FMNIST | recall | precision | wall time |
 |---|---|---|---|---|
