@@ -90,8 +90,11 @@ class ServingModule(tf.Module):
                     non_trainable=self.averaged_non_trainable)
             self._untracked.weights_note = model.describe_averaging(weights)
             replaced = {id(v) for v in model.averaged_network.variables + model.ema_variables}
-        # Training-only state (`training_only_variables`) is not saved either.
-        replaced |= {id(v) for v in model.training_only_variables()}
+        # Training-only state (`training_only_variables`) is not saved either; any
+        # object with `variables` and the generative API can be exported, so it is
+        # optional.
+        training_only = getattr(model, "training_only_variables", list)()
+        replaced |= {id(v) for v in training_only}
         self.model_variables = [v.value if hasattr(v, "value") else v
                                 for v in model.variables if id(v) not in replaced]
         self.latent_dim = int(model.latent_dim)
