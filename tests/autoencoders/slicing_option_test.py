@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.models.base import Compiled
 from otzoo.models.swae import SWAE
 from otzoo.networks import mlp
@@ -86,26 +87,6 @@ def test_default_is_todays_penalty_bit_for_bit(jit):
 
 
 # -- each option computes its estimator ----------------------------------------------------
-def numpy_sw2(x, y, theta):
-    """Per-direction W_2² [L] between equal-size clouds: mean of sorted differences²."""
-    return np.mean((np.sort(x @ theta, axis=0) - np.sort(y @ theta, axis=0)) ** 2, axis=0)
-
-
-def numpy_cv_sw2(x, y, theta, control_variate):
-    """W_bar - gamma (G_bar - E G), Nguyen & Ho (2024), Gaussian control variates."""
-    w = numpy_sw2(x, y, theta)
-    d = x.shape[1]
-    gap = x.mean(0) - y.mean(0)
-    g, mean_g = (gap @ theta) ** 2, gap @ gap / d
-    if control_variate == "upper":
-        for cov in (np.cov(x, rowvar=False, bias=True), np.cov(y, rowvar=False, bias=True)):
-            g = g + np.einsum("il,ij,jl->l", theta, cov, theta)
-            mean_g = mean_g + np.trace(cov) / d
-    centred = g - mean_g
-    gamma = np.mean((w - w.mean()) * centred) / np.mean(centred ** 2)
-    return w.mean() - gamma * centred.mean()
-
-
 def _spied_step(slicing, monkeypatch):
     """One eager step of a jit-off model; returns (metrics, penalty spy, sampler spy)."""
     model = _swae(slicing=slicing)  # its construction's dry run is not recorded
@@ -131,10 +112,7 @@ def test_penalty_is_the_numpy_estimator_on_the_drawn_directions(slicing, monkeyp
         for block in np.split(theta[:, :6], 3, axis=1):
             np.testing.assert_allclose(block.T @ block, np.eye(2), atol=1e-5)
     x, y = np.asarray(codes, np.float64), np.asarray(prior_codes, np.float64)
-    if slicing.startswith("control_variate"):
-        expected = numpy_cv_sw2(x, y, theta, slicing.rsplit("_", 1)[1])
-    else:
-        expected = numpy_sw2(x, y, theta).mean()
+    expected = testing.numpy_slicing_estimate(slicing, x, y, theta)
     np.testing.assert_allclose(float(metrics["sw"]), float(value), rtol=1e-6)
     np.testing.assert_allclose(float(value), expected, rtol=1e-5, atol=1e-7)
 

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from otzoo import testing
 from otzoo.losses.adversarial import sliced_w2_squared
 from otzoo.models import swgan as swgan_module
 from otzoo.models.adversarial import flatten
@@ -116,32 +117,6 @@ def test_default_is_todays_step_bit_for_bit(name, jit):
 
 
 # -- each option computes its estimator ----------------------------------------------------
-def numpy_sw2(x, y, theta):
-    """Per-direction W_2² [L] between equal-size clouds: mean of sorted differences²."""
-    return np.mean((np.sort(x @ theta, axis=0) - np.sort(y @ theta, axis=0)) ** 2, axis=0)
-
-
-def numpy_cv_sw2(x, y, theta, control_variate):
-    """W_bar - gamma (G_bar - E G), Nguyen & Ho (2024), Gaussian control variates."""
-    w = numpy_sw2(x, y, theta)
-    d = x.shape[1]
-    gap = x.mean(0) - y.mean(0)
-    g, mean_g = (gap @ theta) ** 2, gap @ gap / d
-    if control_variate == "upper":
-        for cov in (np.cov(x, rowvar=False, bias=True), np.cov(y, rowvar=False, bias=True)):
-            g = g + np.einsum("il,ij,jl->l", theta, cov, theta)
-            mean_g = mean_g + np.trace(cov) / d
-    centred = g - mean_g
-    gamma = np.mean((w - w.mean()) * centred) / np.mean(centred ** 2)
-    return w.mean() - gamma * centred.mean()
-
-
-def numpy_estimate(slicing, x, y, theta):
-    if slicing.startswith("control_variate"):
-        return numpy_cv_sw2(x, y, theta, slicing.rsplit("_", 1)[1])
-    return numpy_sw2(x, y, theta).mean()
-
-
 def _spied_step(name, slicing, monkeypatch, steps=1):
     """Eager steps of a jit-off model with spies; returns (model, metrics, spies)."""
     model = _model(name, slicing=slicing)
@@ -179,7 +154,7 @@ def test_loss_is_the_numpy_estimator_on_the_drawn_directions(name, slicing, monk
     if slicing == "orthogonal":  # 16 / dim orthonormal bases
         for block in np.split(theta, 16 // dim, axis=1):
             np.testing.assert_allclose(block.T @ block, np.eye(dim), atol=1e-5)
-    expected = numpy_estimate(slicing, np.asarray(real, np.float64),
+    expected = testing.numpy_slicing_estimate(slicing, np.asarray(real, np.float64),
                               np.asarray(fake, np.float64), theta.astype(np.float64))
     np.testing.assert_allclose(float(metrics["sw_loss"]), float(value), rtol=1e-6)
     np.testing.assert_allclose(float(value), expected, rtol=1e-5, atol=1e-7)
