@@ -250,6 +250,9 @@ def main(argv):
     except DatasetError as e:
         _fail(e)
     _check_run(config, workdir, export_root)
+    if FLAGS.steps:  # the steps that run, in config.json and the model card
+        with config.unlocked():
+            config.steps = FLAGS.steps
 
     if FLAGS.cpu_devices:  # first: TensorFlow fixes its devices when it first uses one
         _split_cpu(FLAGS.cpu_devices)
@@ -271,8 +274,7 @@ def main(argv):
           f"{data} with {strategy.num_replicas_in_sync} replica(s); "
           f"workdir {workdir}", flush=True)
     try:
-        model, summary = trainer.train(config, workdir, strategy, steps=FLAGS.steps,
-                                       verbose=verbose)
+        model, summary = trainer.train(config, workdir, strategy, verbose=verbose)
     except DatasetError as e:  # the data, found wrong while loading it (a corrupt file...)
         _fail(e)
     if FLAGS.export and strategies.is_chief(strategy):

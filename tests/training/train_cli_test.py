@@ -77,6 +77,9 @@ def test_override_is_applied_and_resolved_config_written(tmp_path):
     card = json.loads((tmp_path / "exp" / "swgan" / "2" / "model_card.json").read_text())
     assert card["training"]["checkpoint"] == "ckpt-4"
     assert card["training"]["resumed_from_step"] == 2
+    # --steps is recorded as the config's steps (not the smoke config's 2).
+    assert card["config"]["steps"] == 4
+    assert json.loads((tmp_path / "w" / "config.json").read_text())["steps"] == 4
     # The card's total adds this run's time to the first run's (bounded by this run's
     # `fit` time; both rounded to 10 ms). The exact sum is tested with a fake clock in
     # resume_test.py.
