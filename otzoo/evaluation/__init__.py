@@ -11,9 +11,11 @@ Three concerns, three places:
                     and its command (//otzoo/evaluation:train_classifier)
   the apps, here:   exported_model (an export seen in [0, 1]), evaluator (all metrics of
                     one export, or the real-vs-real floor → JSON + PNGs), leaderboard
-                    (exported/LEADERBOARD.md), and their mains evaluate_main
-                    (//otzoo/evaluation:evaluate) and leaderboard_main
-                    (//otzoo/evaluation:leaderboard).
+                    (exported/LEADERBOARD.md), seed_variance (an entry's seeds.json,
+                    for the leaderboard's notes), and their mains evaluate_main
+                    (//otzoo/evaluation:evaluate), leaderboard_main
+                    (//otzoo/evaluation:leaderboard) and seed_variance_main
+                    (//otzoo/evaluation:seed_variance).
 
 Importing this package loads TensorFlow (the classifier and SW2 run in it).
 """

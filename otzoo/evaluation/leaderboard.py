@@ -3,7 +3,8 @@
 For every `exported/<name>/` holding integer versions and a zoo model card (the
 classifier, `kind: feature_extractor`, is not a contestant), the newest version is
 listed with its `eval/metrics.json` (written by `bazel run //otzoo:evaluate`), training
-steps and wall time from its model card, and its sample grid. The real-vs-real floor
+steps and wall time from its model card, and its sample grid; an entry's `seeds.json`
+(`otzoo/evaluation/seed_variance.py`) adds its seed variance to the notes. The real-vs-real floor
 (`exported/real_floor/metrics.json`) is the first row. Rows are sorted by FID-FMNIST
 (lower first); models without an evaluation of their newest version come last. A row
 evaluated with other settings (sample counts, seed, classifier) than the floor is
@@ -18,6 +19,7 @@ import math
 import os
 import re
 
+from otzoo.evaluation import seed_variance
 from otzoo.evaluation.evaluator import EVAL_SUBDIR, METRICS_FILE, REAL_FLOOR_DIR
 
 LEADERBOARD_FILE = "LEADERBOARD.md"
@@ -77,7 +79,8 @@ def collect(export_root):
             continue
         result = _read_json(os.path.join(export_root, relative, EVAL_SUBDIR, METRICS_FILE))
         rows.append({"name": name, "version": versions[-1], "model": card.get("model", name),
-                     "card": card, "result": result, "path": relative})
+                     "card": card, "result": result, "path": relative,
+                     "seeds": seed_variance.read(export_root, name)})
     floor = _read_json(os.path.join(export_root, REAL_FLOOR_DIR, METRICS_FILE))
 
     def key(row):
@@ -178,6 +181,12 @@ def render(rows, floor):
     notes = ["Autoencoders only: recon. MSE (per pixel) and BCE (nats per image) on test "
              "images; latent SW2 / MMD between encoded test codes and prior draws. "
              "— : not applicable or not computed."]
+    seeds = [seed_variance.describe(row["seeds"], row["version"])
+             for row in rows if row.get("seeds")]
+    if seeds:
+        notes.append("Seed variance: the recipe of the listed version trained again with "
+                     "other seeds, each evaluated as above; mean ± sample std (n - 1) "
+                     "(`exported/<name>/seeds.json`).\n\n" + "\n".join(f"- {s}" for s in seeds))
     if marked:
         notes.append("† evaluated with other settings or another classifier than the "
                      "real-data row: not comparable to it; re-run the evaluation.")
