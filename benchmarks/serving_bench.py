@@ -1,6 +1,6 @@
 r"""Latency of the `sample` signature through the TF1 session loader (as TF Serving).
 
-    bazel run //benchmarks:serving_bench -- --export=exported/swgan/3
+    bazel run //benchmarks:serving_bench -- --export=exported/swgan/4
     bazel run //benchmarks:serving_bench                 # newest exported/swgan version
 
 Loads the SavedModel with `tf.compat.v1.saved_model.loader.load` into a session, feeds
