@@ -14,13 +14,14 @@ wall time on the 2-core AMD EPYC, 13-16 ms/step; a niced test ran beside it for 
 | 10,000 | 12.62 | 0.369 | 0.533 | 2.281 | 167 s |
 | 30,000 (default, `exported/max_swgan/2`) | 5.86 | 0.525 | 0.578 | 2.294 | 509 s |
 
-The zoo's best entry, and the claim of Deshpande et al. 2019 reproduces: one
-discriminator-chosen direction beats swgan_d's 1000 random feature directions
-(FID 27.58 in 463 s) at about equal wall time, and reaches 12.62 in a third of it.
+The zoo's best OT entry (the non-OT gan baseline is ahead: 5.07), and the claim of
+Deshpande et al. 2019 reproduces: one discriminator-chosen direction beats swgan_d's
+1000 random feature directions (FID 27.58 in 463 s) at about equal wall time, and
+reaches 12.62 in a third of it.
 
-Seeds (`--config.seed=S`, 30,000 steps): seed 0 (shipped) FID 5.86, recall 0.525;
-seed 1 FID 6.33, recall 0.548, class entropy 2.293 (663 s, beside a test suite). Mean
-6.10, std 0.33 over two seeds; a third was not run.
+Seeds (`--config.seed=S`, 30,000 steps; `exported/max_swgan/seeds.json`): seed 0
+(shipped) FID 5.86, recall 0.525; seed 1 FID 6.33, recall 0.548, class entropy 2.293
+(663 s, beside a test suite). Mean 6.10, std 0.33 over two seeds.
 
 `--variant=paper`: the settings of the authors' sliced-Wasserstein generator code, from
 which the model takes its optimizer and prior (`paper` below says where each value
