@@ -16,8 +16,8 @@ wall time on the 2-core AMD EPYC, 13-16 ms/step; a niced test ran beside it for 
 
 The zoo's best OT entry (the non-OT gan baseline is ahead: 5.07), and the claim of
 Deshpande et al. 2019 reproduces: one discriminator-chosen direction beats swgan_d's
-1000 random feature directions (FID 27.58 in 463 s) at about equal wall time, and
-reaches 12.62 in a third of it.
+1000 random feature directions at about equal wall time (5.86 in 509 s against swgan_d/3's
+10.83 in 574 s, and swgan_d/2's 27.58 in 463 s), and reaches 12.62 in a third of it.
 
 Seeds (`--config.seed=S`, 30,000 steps; `exported/max_swgan/seeds.json`): seed 0
 (shipped) FID 5.86, recall 0.525; seed 1 FID 6.33, recall 0.548, class entropy 2.293
