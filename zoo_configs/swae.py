@@ -15,6 +15,9 @@ wall time on the 2-core AMD EPYC, ~14 ms/step, nothing else running):
 | 3000 (`swae/1`, git history) | 27.16 | 0.184 | 0.760 | - | 0.0222 | 20.0 min (loaded) |
 | 8000 | 25.51 | 0.186 | 0.816 | 2.214 | 0.0194 | 116 s |
 | 24,000 (default, `exported/swae/2`) | 22.00 | 0.206 | 0.819 | 2.214 | 0.0186 | 346 s |
+| 48,000 (not shipped) | 22.21 | 0.210 | 0.833 | 2.217 | 0.0183 | 716 s |
+
+The 48,000-step row (the same run resumed, 2026-11-29) is no better, so 24,000 stay.
 
 `model_kwargs.prior`: normal, uniform, disk, ring or gaussian_mixture.
 `model_kwargs.regularizer` (otzoo.models.swae.REGULARIZERS) switches to "gsw"

@@ -37,7 +37,7 @@ the checkpointed training time, `total_wall_time_s`):
 | steps | FID-FMNIST | recall | precision | class entropy | wall time |
 |---|---|---|---|---|---|
 | 9000 (`exported/swgan/3`) | 21.26 | 0.255 | 0.620 | 2.263 | 329 s |
-| **15,000 (default, `exported/swgan/4`)** | **17.51** | **0.309** | **0.644** | **2.278** | **581 s** |
+| **15,000 (`exported/swgan/4`)** | **17.51** | **0.309** | **0.644** | **2.278** | **581 s** |
 
 15,000 steps (581 s of training alone, plus start-up) fit the README's 15-minute budget
 for its first command; the SW loss still falls (0.0074 at 9000, 0.0073 at 15,000).
