@@ -7,17 +7,18 @@ grey blobs (FID-FMNIST 101.7, recall 0: wgan version 1, in git history), 2e-4 gi
 every 500th), batch 64. `steps` counts train steps of 5 critic updates each; a generator update
 follows only when the schedule says so (every 20th step during the warm-up), so 1500
 steps give about 1000 generator updates. DCGAN-style networks sized for a 2-core CPU,
-no batch norm in the critic (the authors' DCGAN critic has some), d_z = 32, 12,000 steps.
+no batch norm in the critic (the authors' DCGAN critic has some), d_z = 32, 24,000 steps.
 
-Steps (one run, evaluated at 4000 and resumed to 12,000; 10^4 samples, our evaluator;
-wall time on the 2-core AMD EPYC, ~44 ms/step; a 24-s example and 3 minutes of niced
-re-evaluations ran beside it):
+Steps (one run, evaluated at 4000 and 12,000, resumed to 24,000 on 2026-11-29; 10^4
+samples, our evaluator; wall time on the 2-core AMD EPYC, ~44-54 ms/step; short examples,
+exports and niced re-evaluations ran beside both stages):
 
 | steps | FID-FMNIST | recall | precision | class entropy | wall time |
 |---|---|---|---|---|---|
 | 1500 (`wgan/2`, git history) | 54.32 | 0.013 | 0.520 | - | 8.5 min (loaded) |
 | 4000 | 33.49 | 0.171 | 0.451 | 2.208 | 196 s |
-| 12,000 (default, `exported/wgan/3`) | 23.31 | 0.349 | 0.424 | 2.272 | 607 s |
+| 12,000 (`wgan/3`, git history) | 23.31 | 0.349 | 0.424 | 2.272 | 607 s |
+| 24,000 (default, `exported/wgan/4`) | 22.46 | 0.394 | 0.426 | 2.282 | 1258 s |
 
 `--variant=paper`: Algorithm 1's values and the authors' code for the rest (`paper`
 below says where each value comes from).
@@ -65,7 +66,7 @@ def paper(config):
 
 
 def get_config(arg=None):
-    config = _common.base_config("wgan", value_range=(-1, 1), steps=12_000)
+    config = _common.base_config("wgan", value_range=(-1, 1), steps=24_000)
     config.networks.generator = _common.conv_decoder(config, LATENT_DIM, output_activation="tanh")
     config.networks.critic = _common.conv_encoder(config, output_dim=1)
     config.model_kwargs.latent_dim = LATENT_DIM
