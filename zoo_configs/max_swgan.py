@@ -30,7 +30,11 @@ at 1e-4 already 5.86 in 509 s), and reached 12.62 in a third of it at 1e-4.
 
 Seeds of the 1e-4 recipe (`max_swgan/2`, `--config.seed=S`, 30,000 steps): seed 0 FID
 5.86, recall 0.525; seed 1 FID 6.33, recall 0.548, class entropy 2.293 (663 s, beside a
-test suite). Mean 6.10, std 0.33. The 5e-4 recipe has one seed.
+test suite). Mean 6.10, std 0.33.
+
+Seeds of this config (`--config.seed=S`, 2026-11-29, alone; `exported/max_swgan/seeds.json`):
+seed 0 (shipped) 3.49, recall 0.688; seed 1 4.47, recall 0.688 (537 s); seed 2 4.86,
+recall 0.657 (510 s). Mean FID 4.27 +- 0.70, recall 0.677 +- 0.018 (gan: 4.99 +- 0.13).
 
 `--variant=paper`: the settings of the authors' sliced-Wasserstein generator code, from
 which the model takes its optimizer and prior (`paper` below says where each value
