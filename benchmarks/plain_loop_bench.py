@@ -20,7 +20,9 @@ after warm-up, on one fixed batch of the config's size and value range:
   entry without one is listed as such, with its zoo timing only.
 * **otzoo**: the zoo model's `train_step` as `fit` drives it: `make_train_function()`
   over a distributed iterator of the same batch, under the strategy the command line
-  picks (`one_device` on this machine).
+  picks (`one_device` on this machine), with the trainer's steps per call
+  (`trainer.resolve_steps_per_execution(None, config.steps_per_epoch)`, 10 for every
+  default config); `--steps_per_execution=1` gives the one-step calls of before.
 
 Before an entry listed in `CHECKED` is timed, `check_entry` checks that its plain step
 does the zoo step's work: 3 steps of each from the same weights, batch and noise (the
@@ -36,7 +38,8 @@ plumbing is switched off in its own copy of the model (a variant). The table giv
 `step` images/s / variant images/s (that piece); 1 - ratio is the piece's share:
 
 * `step`: `tf.function(model.train_step)` on the batch tensor: Keras' fit machinery
-  (iterator, `strategy.run`, log reduction) removed;
+  (iterator, `strategy.run`, log reduction, one host read of the logs per call)
+  removed;
 * `step-metrics`: the same with every metric tracker a no-op;
 * `step-seedgen`: the same with the seed generator replaced by a constant seed (no
   state variable read and advanced per draw);
@@ -492,14 +495,15 @@ def load_config(name, args):
     return config
 
 
-def build(config, strategy, jit=None):
+def build(config, strategy, jit=None, steps_per_execution=1):
     """The model exactly as the trainer builds it (same seed: same initial weights)."""
     if jit is not None:
         config = config.copy_and_resolve_references()
         with config.unlocked():
             config.model_kwargs.jit_penalties = jit
     keras.utils.set_random_seed(config.seed)
-    return trainer.build_compiled_model(config, strategy, tuple(config.data.shape))
+    return trainer.build_compiled_model(config, strategy, tuple(config.data.shape),
+                                        steps_per_execution)
 
 
 def fixed_batch(config, k):
@@ -584,9 +588,12 @@ def check_entry(name, config):
 
 
 def runners(name, config, args):
-    """{variant: (call() -> something to block on)}, and a note."""
+    """{variant: (call() -> something to block on, train steps per call)}, the images
+    one train step consumes, and notes."""
     strategy = strategies.make_strategy("auto")
-    model = build(config, strategy)
+    per_call = trainer.resolve_steps_per_execution(args.steps_per_execution,
+                                                   int(config.steps_per_epoch))
+    model = build(config, strategy, steps_per_execution=per_call)
     k = int(getattr(model, "real_batches_per_step", 1))
     batch = fixed_batch(config, k)
     out = {}
@@ -597,12 +604,12 @@ def runners(name, config, args):
     iterator = iter(data)
     model.make_train_function()
     train_function = model.train_function
-    out["otzoo"] = lambda: train_function(iterator)
+    out["otzoo"] = (lambda: train_function(iterator), per_call)
     plain_fn = PLAIN_STEPS.get(name) if name in PLAIN_STEPS else None
     plain_model = build(config, tf.distribute.get_strategy())
     step = plain_fn(plain_model, config) if plain_fn else None
     if step is not None:
-        out["plain"] = lambda: step(batch)
+        out["plain"] = (lambda: step(batch), 1)
     else:
         notes.append(f"{name}: no plain step for this config (add one to PLAIN_STEPS)")
     for variant in args.breakdown_variants:
@@ -617,31 +624,33 @@ def runners(name, config, args):
         if variant == "step-seedgen":
             m.seed_generator = _ConstantSeed(0, name="constant_seed")
         fn = tf.function(m.train_step)
-        out[variant] = (lambda fn: lambda: fn(batch))(fn)
+        out[variant] = ((lambda fn: lambda: fn(batch))(fn), 1)
     return out, k * config.batch_size, notes
 
 
-def block(fn, steps):
+def block(fn, calls, steps_per_call=1):
+    """Seconds per train step over `calls` calls of `fn` (each `steps_per_call` steps)."""
     start = time.perf_counter()
-    for _ in range(steps):
+    for _ in range(calls):
         result = fn()
     tf.nest.map_structure(lambda t: np.asarray(t), result)  # wait for the last step
-    return (time.perf_counter() - start) / steps
+    return (time.perf_counter() - start) / (calls * steps_per_call)
 
 
 def time_entry(name, args):
     config = load_config(name, args)
     fns, images, notes = runners(name, config, args)
     per_step = {}
-    for variant, fn in fns.items():  # warm-up: tracing, XLA compilation, first steps
+    for variant, (fn, per_call) in fns.items():  # warm-up: tracing, XLA, first steps
         for _ in range(args.warmup):
-            block(fn, 1)
-        per_step[variant] = block(fn, 1)
-    steps = {v: max(1, round(args.block_seconds / s)) for v, s in per_step.items()}
+            block(fn, 1, per_call)
+        per_step[variant] = block(fn, 1, per_call)
+    calls = {v: max(1, round(args.block_seconds / (s * fns[v][1])))
+             for v, s in per_step.items()}
     times = {v: [] for v in fns}
     for _ in range(args.repeats):  # round-robin: every variant sees the same load
-        for variant, fn in fns.items():
-            times[variant].append(block(fn, steps[variant]))
+        for variant, (fn, per_call) in fns.items():
+            times[variant].append(block(fn, calls[variant], per_call))
     return {v: images / statistics.median(t) for v, t in times.items()}, images, notes
 
 
@@ -658,6 +667,8 @@ def parse_args(argv=None):
                         help="timed seconds per variant per repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    parser.add_argument("--steps_per_execution", type=int, default=None,
+                        help="otzoo's train steps per call (default: the trainer's)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke configs (tiny networks, batch 8), short blocks")
     args = parser.parse_args(argv)

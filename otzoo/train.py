@@ -78,6 +78,11 @@ flags.DEFINE_string(
     "it and centre-cropped. Default: the data's own shape (an image folder's images must "
     "then share one size).")
 flags.DEFINE_integer(
+    "steps_per_execution", None,
+    "Train steps per Keras call, a divisor of config steps_per_epoch (default: up to "
+    "10). The weights do not depend on it; the NaN guard checks once per call.",
+    lower_bound=1)
+flags.DEFINE_integer(
     "cpu_devices", None,
     "Split the CPU into this many logical devices (with --strategy=mirrored and no GPU: "
     "that many replicas; what the tests use).", lower_bound=1)
@@ -199,6 +204,12 @@ def _check_run(config, workdir, export_root):
     if steps % per_epoch:
         _fail(f"steps ({steps}) must be a multiple of steps_per_epoch ({per_epoch}), the "
               f"checkpoint interval; change --steps or --config.steps_per_epoch")
+    if FLAGS.steps_per_execution and per_epoch % FLAGS.steps_per_execution:
+        _fail(f"--steps_per_execution ({FLAGS.steps_per_execution}) must divide "
+              f"steps_per_epoch ({per_epoch}), the checkpoint interval")
+    if (FLAGS.steps_per_execution or 1) > 1 and FLAGS.strategy in ("mirrored", "multi_worker"):
+        _fail(f"--steps_per_execution must be 1 with --strategy={FLAGS.strategy}: Keras' "
+              f"multi-step loop fails under the mirrored strategies")
     _check_same_data(config, workdir)
     checks = [("workdir", workdir)] + ([("export dir", export_root)] if FLAGS.export else [])
     for what, path in checks:
@@ -269,12 +280,17 @@ def main(argv):
         strategy = strategies.make_strategy(FLAGS.strategy)
     except ValueError as e:  # e.g. multi_worker without TF_CONFIG
         _fail(e)
+    if (FLAGS.steps_per_execution or 1) > 1 and not trainer.several_steps_per_call(strategy):
+        # --strategy=auto chose a mirrored strategy (several GPUs); the others are above.
+        _fail(f"--steps_per_execution must be 1 with {type(strategy).__name__}: Keras' "
+              f"multi-step loop fails under the mirrored strategies")
     verbose = FLAGS.verbose if FLAGS.verbose == "auto" else int(FLAGS.verbose)
     print(f"otzoo: training {config.model} ({FLAGS.variant or 'default'} config) on "
           f"{data} with {strategy.num_replicas_in_sync} replica(s); "
           f"workdir {workdir}", flush=True)
     try:
-        model, summary = trainer.train(config, workdir, strategy, verbose=verbose)
+        model, summary = trainer.train(config, workdir, strategy, verbose=verbose,
+                                       steps_per_execution=FLAGS.steps_per_execution)
     except DatasetError as e:  # the data, found wrong while loading it (a corrupt file...)
         _fail(e)
     if FLAGS.export and strategies.is_chief(strategy):

@@ -26,8 +26,11 @@ class NonFiniteGuard(keras.callbacks.Callback):
     Two checks, so that nothing non-finite is ever checkpointed (or exported, which
     happens only after training returns):
 
-    * after every batch, the logged values (batch-end callbacks run before the
-      epoch-end checkpoint);
+    * after every `train_function` call, the logged values (batch-end callbacks run
+      before the epoch-end checkpoint). They are the models' running means over the
+      epoch so far, so a non-finite value at any step of a call of several steps
+      (`steps_per_call`; calls do not cross epochs) still shows at the call's end, and
+      the message names the call's steps;
     * before every checkpoint save (`check_variables`, called by `CheckpointEveryEpoch`),
       every variable the checkpoint holds: a step whose loss is finite can still write
       Inf into a weight (an exploding update) or an optimizer slot.
@@ -38,10 +41,14 @@ class NonFiniteGuard(keras.callbacks.Callback):
       checkpoint_manager: its `latest_checkpoint` is named as the last good one.
       variables: [(label, variable)] to check before each save, e.g. from
         `otzoo.training.trainer.checkpoint_variables`.
+      steps_per_call: train steps per Keras `train_function` call (its
+        `steps_per_execution`).
     """
 
-    def __init__(self, first_step, steps_per_epoch, checkpoint_manager, variables=()):
+    def __init__(self, first_step, steps_per_epoch, checkpoint_manager, variables=(),
+                 steps_per_call=1):
         super().__init__()
+        self.steps_per_call = int(steps_per_call)
         self.first_step = first_step
         self.steps_per_epoch = steps_per_epoch
         self.manager = checkpoint_manager
@@ -62,7 +69,11 @@ class NonFiniteGuard(keras.callbacks.Callback):
             if not np.all(np.isfinite(value)):
                 step = self._epoch * self.steps_per_epoch + batch + 1
                 shown = value.item() if value.size == 1 else value  # [1] under multi-worker
-                self._stop(f"non-finite {name} = {shown} at training step {step}")
+                where = (f"training step {step}" if self.steps_per_call == 1 else
+                         f"training step {step}, the last of steps "
+                         f"{step - self.steps_per_call + 1}-{step} run in one call (one of "
+                         f"them made it non-finite)")
+                self._stop(f"non-finite {name} = {shown} at {where}")
 
     def check_variables(self, step):
         """Raises `NonFiniteLossError` naming the first non-finite variable, if any.
@@ -243,9 +254,10 @@ class SigkillAtStep(keras.callbacks.Callback):
 
     ENV = "OTZOO_FAULT_SIGKILL_AT_STEP"
 
-    def __init__(self, steps_per_epoch):
+    def __init__(self, steps_per_epoch, steps_per_call=1):
         super().__init__()
         self.steps_per_epoch = steps_per_epoch
+        self.steps_per_call = int(steps_per_call)
         self.kill_at = int(os.environ.get(self.ENV, "0") or 0)
         self._epoch = 0
 
@@ -253,5 +265,8 @@ class SigkillAtStep(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.kill_at and self._epoch * self.steps_per_epoch + batch + 1 == self.kill_at:
+        # `batch` is the last step of a call of `steps_per_call` steps: the kill lands at
+        # the end of the call that runs step `kill_at`.
+        done = self._epoch * self.steps_per_epoch + batch + 1
+        if self.kill_at and done - self.steps_per_call < self.kill_at <= done:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -34,6 +34,14 @@ from otzoo.training.build import build_model
 from otzoo.training.strategies import is_chief
 
 KEEP_CHECKPOINTS = 3  # the latest and two to fall back on if it does not read back
+# Train steps per `train_function` call (Keras' `steps_per_execution`) unless the caller
+# chooses. Keras reads the logs back to the host after every call, so with one step per
+# call the host waits for each step and the next cannot be dispatched early: 5-15% of
+# the short (15-25 ms) steps of gan, max_swgan, wae_gan and wgan on this CPU
+# (`benchmarks/plain_loop_bench.py`). Ten steps per call recover it. The steps run the
+# same ops in the same order, so the weights are bit-identical to one step per call
+# (tests/training/steps_per_execution_test.py); only the NaN guard's granularity changes.
+STEPS_PER_EXECUTION = 10
 
 
 def _steps_per_epoch(config, total_steps):
@@ -43,6 +51,32 @@ def _steps_per_epoch(config, total_steps):
             f"steps ({total_steps}) must be a multiple of steps_per_epoch ({per_epoch}), "
             "the checkpoint interval; change one of them")
     return per_epoch
+
+
+def several_steps_per_call(strategy):
+    """Whether `strategy` can run several steps per call: Keras 3.15's multi-step loop
+    fails under the mirrored strategies ("You must feed a value for placeholder tensor"
+    inside its while loop), so they run one step per call."""
+    return not isinstance(strategy, (tf.distribute.MirroredStrategy,
+                                     tf.distribute.MultiWorkerMirroredStrategy))
+
+
+def resolve_steps_per_execution(requested, per_epoch, strategy=None):
+    """Steps per Keras `train_function` call: `requested`, or (None) the largest divisor
+    of `per_epoch` up to `STEPS_PER_EXECUTION` (a call must not cross a checkpoint);
+    1 under a strategy that cannot run more (`several_steps_per_call`)."""
+    single = strategy is not None and not several_steps_per_call(strategy)
+    if requested is None:
+        limit = 1 if single else min(STEPS_PER_EXECUTION, per_epoch)
+        return max(k for k in range(1, limit + 1) if per_epoch % k == 0)
+    requested = int(requested)
+    if requested < 1 or per_epoch % requested:
+        raise ValueError(f"steps_per_execution ({requested}) must be a positive divisor of "
+                         f"steps_per_epoch ({per_epoch}), the checkpoint interval")
+    if single and requested > 1:
+        raise ValueError(f"steps_per_execution ({requested}) must be 1 under "
+                         f"{type(strategy).__name__}: Keras' multi-step loop fails there")
+    return requested
 
 
 def _input_pipeline(config, strategy, model, skip_steps):
@@ -89,12 +123,14 @@ def _work_around_multi_worker_log_reduction(model, strategy):
     model.train_step = train_step_with_vector_logs
 
 
-def build_compiled_model(config, strategy, data_shape):
-    """Model with built networks and optimizers, inside the strategy's scope."""
+def build_compiled_model(config, strategy, data_shape, steps_per_execution=1):
+    """Model with built networks and optimizers, inside the strategy's scope; `fit` runs
+    `steps_per_execution` train steps per call (see `STEPS_PER_EXECUTION`)."""
     with strategy.scope():
         model = build_model(config)
         model.build_networks(data_shape)
-        model.compile(**dict(config.get("compile", {})))
+        model.compile(steps_per_execution=steps_per_execution,
+                      **dict(config.get("compile", {})))
         model.build_optimizers()
     _work_around_multi_worker_log_reduction(model, strategy)
     return model
@@ -195,7 +231,8 @@ def make_checkpoint(model, step, wall_time=None):
                                optimizer_variables=optimizers, **extra)
 
 
-def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time):
+def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time,
+          steps_per_execution=None):
     """Trains `config` in `workdir` (resuming if it holds a checkpoint); returns the model.
 
     Args:
@@ -205,6 +242,9 @@ def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time
       steps: total training steps (overrides `config.steps`).
       verbose: "auto" (progress bar on a terminal, one line per epoch otherwise), 0, 1, 2.
       clock: seconds as a float, for the checkpointed wall time (tests pass a fake one).
+      steps_per_execution: train steps per Keras call, a divisor of the checkpoint
+        interval; None: `STEPS_PER_EXECUTION` or the largest divisor below it. The
+        weights do not depend on it.
 
     Returns:
       (model, summary) where summary has the steps, wall time and final metrics.
@@ -213,6 +253,7 @@ def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time
     if total_steps < 1:
         raise ValueError(f"steps must be >= 1, got {total_steps}")
     per_epoch = _steps_per_epoch(config, total_steps)
+    per_call = resolve_steps_per_execution(steps_per_execution, per_epoch, strategy)
     chief = is_chief(strategy)
     os.makedirs(workdir, exist_ok=True)
     if chief:
@@ -222,7 +263,7 @@ def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time
     keras.utils.set_random_seed(config.seed)
 
     data_shape = tuple(config.data.shape)
-    model = build_compiled_model(config, strategy, data_shape)
+    model = build_compiled_model(config, strategy, data_shape, per_call)
 
     step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
     wall_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_wall_time_s")
@@ -251,7 +292,8 @@ def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     guard = otzoo_callbacks.NonFiniteGuard(start_step, per_epoch, manager,
-                                           variables=checkpoint_variables(model))
+                                           variables=checkpoint_variables(model),
+                                           steps_per_call=per_call)
     callbacks = [
         guard,
         otzoo_callbacks.CheckpointEveryEpoch(
@@ -259,7 +301,7 @@ def train(config, workdir, strategy, steps=None, verbose="auto", clock=time.time
             fault=otzoo_callbacks.KillInSave.from_env()),
     ]
     if os.environ.get(otzoo_callbacks.SigkillAtStep.ENV):
-        callbacks.append(otzoo_callbacks.SigkillAtStep(per_epoch))
+        callbacks.append(otzoo_callbacks.SigkillAtStep(per_epoch, per_call))
     if chief:
         callbacks += [
             keras.callbacks.TensorBoard(os.path.join(workdir, "tensorboard"),

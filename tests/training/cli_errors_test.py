@@ -144,6 +144,16 @@ def test_steps_that_miss_the_checkpoint_interval(run):
     assert "steps (3) must be a multiple of steps_per_epoch (2)" in line
 
 
+@pytest.mark.parametrize("flag,expected", [
+    ("--steps_per_execution=3", "--steps_per_execution (3) must divide steps_per_epoch (2)"),
+    ("--steps_per_execution=0", "--steps_per_execution=0: 0 is not a positive integer"),
+    ("--steps_per_execution=2 --strategy=mirrored",
+     "--steps_per_execution must be 1 with --strategy=mirrored"),
+])
+def test_steps_per_execution_that_miss_the_checkpoint_interval(run, flag, expected):
+    assert expected in one_line_error(run(*flag.split()))
+
+
 def test_a_shape_the_networks_cannot_make(run):
     # Found once TensorFlow has loaded (the network builders are Keras code): still one
     # line of ours, the last, after TensorFlow's start-up lines; nothing trained.

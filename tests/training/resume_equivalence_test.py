@@ -1,4 +1,5 @@
-"""Resuming is bit for bit: N steps straight == N/2 steps, stop, resume to N.
+"""Resuming is bit for bit: N steps straight == N/2 steps, stop, resume to N. So is
+running several train steps per Keras call (`steps_per_execution`) against one.
 
 The data epochs do not line up with the checkpoints (24 examples, global batch 8 per
 real batch, a checkpoint every 4 steps: a resume lands 1.33 data epochs in, a run reads
@@ -88,6 +89,40 @@ def test_stop_and_resume_equals_straight(name, data_dir, tmp_path):
     assert straight.keys() == resumed.keys() and len(straight) > 4
     for key in straight:
         np.testing.assert_array_equal(straight[key], resumed[key], err_msg=key)
+
+
+# dswgan: its slicer's own ascent optimizer runs inside the step.
+SPE_MODELS = MODELS + ("dswgan",)
+
+
+@pytest.mark.parametrize("name", SPE_MODELS)
+def test_steps_per_execution_equals_one_step_per_call(name, data_dir, tmp_path):
+    """The trainer's default runs several steps per call; the weights must not move."""
+    config = _config(name, data_dir)
+    strategy = strategies.make_strategy("one_device")
+    assert trainer.resolve_steps_per_execution(None, PER_EPOCH) == PER_EPOCH > 1
+    for per_call in (1, PER_EPOCH):
+        trainer.train(config, str(tmp_path / str(per_call)), strategy, steps=STEPS,
+                      verbose=0, steps_per_execution=per_call)
+    one, several = _variables(tmp_path / "1"), _variables(tmp_path / str(PER_EPOCH))
+    assert one.keys() == several.keys() and len(one) > 4
+    for key in one:
+        np.testing.assert_array_equal(one[key], several[key], err_msg=key)
+
+
+def test_steps_per_execution_divides_the_checkpoint_interval():
+    assert trainer.resolve_steps_per_execution(None, 250) == 10
+    assert trainer.resolve_steps_per_execution(None, 2) == 2
+    assert trainer.resolve_steps_per_execution(None, 13) == 1
+    assert trainer.resolve_steps_per_execution(5, 250) == 5
+    with pytest.raises(ValueError, match=r"steps_per_execution \(3\) must be a positive "
+                                         r"divisor of steps_per_epoch \(250\)"):
+        trainer.resolve_steps_per_execution(3, 250)
+    # Keras' multi-step loop fails under the mirrored strategies: one step per call.
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
+    assert trainer.resolve_steps_per_execution(None, 250, mirrored) == 1
+    with pytest.raises(ValueError, match="must be 1 under MirroredStrategy"):
+        trainer.resolve_steps_per_execution(10, 250, mirrored)
 
 
 def _ids(n):
