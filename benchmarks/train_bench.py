@@ -13,7 +13,8 @@ Interleaved (A B A B ...), each run in a fresh process with a fresh workdir:
 * **bare**: the same model built the same way (`trainer.build_compiled_model`), on the
   same input pipeline (`trainer._input_pipeline`), trained by
   `model.fit(dataset, epochs=N // steps_per_epoch, steps_per_epoch=...)` with no
-  callbacks and `verbose=0`.
+  callbacks and `verbose=0`, with Keras' default of one step per `train_function` call
+  (the CLI runs `trainer.STEPS_PER_EXECUTION` steps per call).
 
 `fit s/step` is the time of the `fit` call divided by N (the CLI's is its
 `train_summary.json` `wall_time_s`, measured around the same call): tracing is in both,

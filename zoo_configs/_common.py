@@ -55,7 +55,8 @@ def base_config(model, value_range, steps, batch_size=64, steps_per_epoch=250):
     config.model_kwargs = ml_collections.ConfigDict(
         {"ema_decay": ml_collections.config_dict.placeholder(float)})
     # The design card: penalties and OT losses are XLA-compiled tf.functions, in every
-    # config and variant (`--config.model_kwargs.jit_penalties=False` to debug).
+    # config and variant but wgan_gp's, whose docstring says why
+    # (`--config.model_kwargs.jit_penalties=False` to debug).
     config.model_kwargs.jit_penalties = True
     config.compile = ml_collections.ConfigDict()
     config.export = ml_collections.ConfigDict({"max_samples": 4096})

@@ -10,7 +10,7 @@ L = 10^4): at batch 64 and 1e-4, 3000 steps gave noisy blobs (FID-FMNIST 53.9, r
 0.014: swgan version 1, in git history); batch 256 and 5e-4 give garment shapes in the
 same 3000 steps (version 2). The DCGAN-style generator is sized for a 2-core CPU (32
 base filters); GPU users raise `networks.generator.kwargs.base_filters` and
-`model_kwargs.num_projections`. Penalty compiled (XLA), as in every config.
+`model_kwargs.num_projections`. Penalty compiled (XLA), as in every config but wgan_gp.
 
 Steps and weight averaging (ablation, 2026-11-29, this config otherwise; one training
 resumed at each row's step count, each export evaluated with 10,000 samples):

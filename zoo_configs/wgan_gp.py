@@ -14,7 +14,18 @@ wall time on the 2-core AMD EPYC, ~100 ms/step, nothing else running):
 |---|---|---|---|---|---|
 | 1500 (`wgan_gp/1`, git history) | 32.62 | 0.231 | 0.461 | - | 28.5 min (loaded) |
 | 1500 (this run) | 32.92 | 0.227 | 0.463 | 2.205 | 159 s |
-| 4500 (default, `exported/wgan_gp/2`) | 12.71 | 0.426 | 0.465 | 2.292 | 468 s |
+| 4500 (`wgan_gp/2`, penalty compiled, git history) | 12.71 | 0.426 | 0.465 | 2.292 | 468 s |
+| 4500 (default, `exported/wgan_gp/3`, not compiled) | 12.62 | 0.437 | 0.466 | 2.292 | 322 s |
+
+The gradient penalty is not XLA-compiled (`jit_penalties = False`, the one config
+without it): it is no OT penalty but a second backward pass through the convolutional
+critic, and XLA's CPU convolutions (Eigen) are slower than TensorFlow's oneDNN ones. With
+it compiled the step ran at 0.67x of TensorFlow's (`plain_loop_bench.py --entries=wgan_gp
+--breakdown=all`, `step-nojit` column, 2026-11-29, alone) and the zoo step at 0.81x of a
+plain Keras loop. The uncompiled retrain (`wgan_gp/3`, alone on the machine) took
+322 s where `wgan_gp/2` took 468 s; the trainer's 10 steps per call are new too, so
+not all of that is the compilation. The two differ by rounding only (the same recipe
+and seed): FID-FMNIST 12.62 against 12.71.
 
 `--variant=paper`: Algorithm 1's Adam(1e-4, 0, 0.9) and the authors' MNIST network and
 schedule (`paper` below says where each value comes from).
@@ -64,6 +75,9 @@ def get_config(arg=None):
     config.model_kwargs.latent_dim = LATENT_DIM
     config.model_kwargs.gp_weight = 10.0
     config.model_kwargs.critic_steps = 5
+    # Not compiled (docstring): XLA's CPU convolutions make the GP's double backward
+    # pass through the critic slower than TensorFlow's oneDNN kernels.
+    config.model_kwargs.jit_penalties = False
     # Named deviation (docstring): beta_1 = 0.5 as gan_mnist.py, not Alg. 1's 0.
     for player in ("generator", "critic"):
         config.compile[f"{player}_optimizer"] = _common.optimizer(
