@@ -40,7 +40,7 @@ KEEP_CHECKPOINTS = 3  # the latest and two to fall back on if it does not read b
 # the short (15-25 ms) steps of gan, max_swgan, wae_gan and wgan on this CPU
 # (`benchmarks/plain_loop_bench.py`). Ten steps per call recover it. The steps run the
 # same ops in the same order, so the weights are bit-identical to one step per call
-# (tests/training/steps_per_execution_test.py); only the NaN guard's granularity changes.
+# (tests/training/resume_equivalence_test.py); only the NaN guard's granularity changes.
 STEPS_PER_EXECUTION = 10
 
 
